@@ -1,0 +1,1 @@
+"""Custom actions for the spine clinic assistant (served by rasa-sdk)."""

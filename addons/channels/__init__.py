@@ -1,0 +1,1 @@
+"""Input channels for the Rasa server."""

@@ -1,0 +1,44 @@
+"""Fallback that also looks at how sure the FAQ response selector is."""
+
+from __future__ import annotations
+
+from typing import Any, Dict
+
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
+from rasa.shared.nlu.training_data.message import Message
+
+FAQ_INTENT = "faq"
+
+
+def faq_confidence(message: Message) -> float:
+    """Confidence of the response selector's top FAQ answer (1.0 if there is none)."""
+    selector = message.get("response_selector") or {}
+    prediction = (selector.get(FAQ_INTENT) or {}).get("response") or {}
+    return float(prediction.get("confidence", 1.0))
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
+)
+class ClinicFallbackClassifier(FallbackClassifier):
+    """``FallbackClassifier`` plus a threshold on the selected FAQ answer.
+
+    Rasa's classifier only checks the intent; a confident ``faq`` intent with an unsure
+    answer choice would still give a wrong answer. Place after ``ResponseSelector``.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        """Adds ``faq_threshold`` to the stock settings."""
+        config = FallbackClassifier.get_default_config()
+        config["faq_threshold"] = 0.4
+        return config
+
+    def _should_fallback(self, message: Message) -> bool:
+        if super()._should_fallback(message):
+            return True
+        intent = (message.get("intent") or {}).get("name")
+        return intent == FAQ_INTENT and faq_confidence(message) < float(
+            self.component_config["faq_threshold"]
+        )

@@ -1,0 +1,149 @@
+"""`make bench`: latency, throughput, memory, start-up and training time on this machine.
+
+Starts its own Rasa + action servers on free ports (HTTP API on, with a token), sends
+held-out patient questions, and writes docs/benchmark.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+import aiohttp
+
+from scripts.nlu_eval import load_examples
+from scripts.servers import ROOT, Servers, start
+
+DOCS = ROOT / "docs"
+
+
+def pct(values: List[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def _timed_post(session: aiohttp.ClientSession, url: str, payload: Dict) -> float:
+    started = time.perf_counter()
+    async with session.post(url, json=payload) as response:
+        await response.read()
+        if response.status != 200:
+            raise RuntimeError(f"HTTP {response.status} from {url}")
+    return (time.perf_counter() - started) * 1000
+
+
+async def parse_latency(servers: Servers, texts: List[str]) -> List[float]:
+    url = f"{servers.rasa_url}/model/parse?token={servers.token}"
+    async with aiohttp.ClientSession() as session:
+        return [await _timed_post(session, url, {"text": t}) for t in texts]
+
+
+async def conversations(
+    servers: Servers, texts: List[str], users: int, per_user: int
+) -> Tuple[List[float], float]:
+    url = f"{servers.rasa_url}/webhooks/rest/webhook"
+
+    async def one_user(session: aiohttp.ClientSession, n: int) -> List[float]:
+        sender = f"bench-{users}-{n}-{time.time_ns()}"
+        out = []
+        for i in range(per_user):
+            text = texts[(n * per_user + i) % len(texts)]
+            out.append(await _timed_post(session, url, {"sender": sender, "message": text}))
+        return out
+
+    async with aiohttp.ClientSession() as session:
+        started = time.perf_counter()
+        results = await asyncio.gather(*(one_user(session, n) for n in range(users)))
+        elapsed = time.perf_counter() - started
+    latencies = [ms for user in results for ms in user]
+    return latencies, len(latencies) / elapsed
+
+
+def training_seconds() -> float:
+    with tempfile.TemporaryDirectory() as out:
+        started = time.perf_counter()
+        subprocess.run(
+            [str(Path(sys.executable).parent / "rasa"), "train", "--force", "--out", out,
+             "--quiet"],
+            cwd=ROOT, check=True, env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        return time.perf_counter() - started
+
+
+def row(name: str, values: List[float]) -> str:
+    return f"| {name} | {pct(values, 0.5):.1f} | {pct(values, 0.95):.1f} | {len(values)} |"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--skip-train", action="store_true", help="don't time a full training")
+    parser.add_argument("--per-user", type=int, default=40)
+    args = parser.parse_args()
+
+    texts = [t for t, _ in load_examples([ROOT / "tests" / "nlu_test.yml"])]
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        servers = start(Path(tmp), token="bench-token")
+        startup = time.perf_counter() - started
+        try:
+            asyncio.run(conversations(servers, texts, 2, 5))  # warm-up
+            parse = asyncio.run(parse_latency(servers, texts[:200]))
+            single, single_rate = asyncio.run(conversations(servers, texts, 1, 200))
+            multi, multi_rate = asyncio.run(conversations(servers, texts, 10, args.per_user))
+            rasa_rss = rss_mb(servers.processes[-1].pid)
+            actions_rss = rss_mb(servers.actions.pid) if servers.actions else float("nan")
+        finally:
+            servers.stop()
+    train = None if args.skip_train else training_seconds()
+
+    lines = [
+        "# Benchmark",
+        "",
+        f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.machine()}. Messages: held-out patient questions (`tests/nlu_test.yml`). "
+        "Servers: `rasa run` (guarded REST channel, SQLite tracker store) + action server, "
+        "started fresh by `make bench`.",
+        "",
+        "| measurement | p50 ms | p95 ms | requests |",
+        "|---|---|---|---|",
+        row("`/model/parse` (NLU only)", parse),
+        row("REST turn, 1 conversation", single),
+        row("REST turn, 10 concurrent conversations", multi),
+        "",
+        "| measurement | value |",
+        "|---|---|",
+        f"| throughput, 1 conversation | {single_rate:.1f} msg/s |",
+        f"| throughput, 10 concurrent conversations | {multi_rate:.1f} msg/s |",
+        f"| Rasa server RSS after the run | {rasa_rss:.0f} MB |",
+        f"| action server RSS | {actions_rss:.0f} MB |",
+        f"| start-up (both servers until the webhook answers) | {startup:.1f} s |",
+        "| training (`rasa train --force`) | "
+        + (f"{train:.0f} s |" if train is not None else "not measured (--skip-train) |"),
+        "",
+        "Targets (issue 2): turn p95 <= 40 ms for one user; >= 80 msg/s with p95 <= 150 ms at "
+        "10 concurrent. Reproduce: `make bench`.",
+        "",
+    ]
+    report = "\n".join(lines)
+    DOCS.mkdir(exist_ok=True)
+    (DOCS / "benchmark.md").write_text(report, encoding="utf-8")
+    print(report)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""Start the real Rasa server and action server on free ports for HTTP tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(url: str, process: subprocess.Popen, timeout: float = 180.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early with code {process.returncode}")
+        try:
+            if requests.get(url, timeout=2).status_code < 500:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} not up after {timeout}s")
+
+
+def _env() -> Dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        RASA_TELEMETRY_ENABLED="false",
+        TF_CPP_MIN_LOG_LEVEL="2",
+        SANIC_REQUEST_MAX_SIZE="1048576",
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+@dataclass
+class Servers:
+    """Running Rasa (and optionally action) server processes and their logs."""
+
+    rasa_url: str
+    token: str
+    workdir: Path
+    processes: List[subprocess.Popen] = field(default_factory=list)
+    actions: Optional[subprocess.Popen] = None
+
+    def send(self, sender: str, message: Any, **kwargs: Any) -> requests.Response:
+        return requests.post(
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": message},
+            timeout=kwargs.pop("timeout", 60),
+            **kwargs,
+        )
+
+    def texts(self, sender: str, message: str) -> List[str]:
+        response = self.send(sender, message)
+        assert response.status_code == 200, response.text
+        return [m.get("text", "") for m in response.json()]
+
+    def tracker(self, sender: str) -> Dict[str, Any]:
+        response = requests.get(
+            f"{self.rasa_url}/conversations/{sender}/tracker",
+            params={"token": self.token},
+            timeout=30,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def logs(self) -> str:
+        return "".join(p.read_text(errors="replace") for p in self.workdir.glob("*.log"))
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def start(workdir: Path, with_actions: bool = True, token: str = "test-token") -> Servers:
+    """Start an action server (optional) and a Rasa server using the trained model."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    actions_port, rasa_port = free_port(), free_port()
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+        "nlg:\n  type: addons.nlg.ClinicNaturalLanguageGenerator\n"
+        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n",
+        encoding="utf-8",
+    )
+    servers = Servers(f"http://127.0.0.1:{rasa_port}", token, workdir)
+    if with_actions:
+        log = open(workdir / "actions.log", "w")
+        servers.actions = subprocess.Popen(
+            [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
+             "--port", str(actions_port)],
+            cwd=ROOT, env=_env(), stdout=log, stderr=subprocess.STDOUT,
+        )
+        servers.processes.append(servers.actions)
+    log = open(workdir / "rasa.log", "w")
+    rasa = subprocess.Popen(
+        [str(VENV_BIN / "rasa"), "run", "--model", "models/clinic.tar.gz",
+         "--port", str(rasa_port), "--credentials", "credentials.yml",
+         "--endpoints", str(endpoints), "--enable-api", "--auth-token", token],
+        cwd=ROOT, env=_env(), stdout=log, stderr=subprocess.STDOUT,
+    )
+    servers.processes.append(rasa)
+    try:
+        if servers.actions is not None:
+            wait_for(f"http://127.0.0.1:{actions_port}/health", servers.actions)
+        wait_for(f"{servers.rasa_url}/webhooks/rest/", rasa)
+    except Exception:
+        servers.stop()
+        raise
+    return servers

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Conversation tests (tests/test_stories.yml) against the trained model, with a real action
+# server on a spare port. Fails on any wrong prediction.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2
+port="${TEST_ACTIONS_PORT:-5155}"
+mkdir -p var results
+endpoints=var/test-endpoints.yml
+cat > "$endpoints" <<YAML
+action_endpoint:
+  url: "http://localhost:$port/webhook"
+nlg:
+  type: addons.nlg.ClinicNaturalLanguageGenerator
+YAML
+.venv/bin/python -m rasa_sdk --actions actions --port "$port" >results/test-actions.log 2>&1 &
+pid=$!
+trap 'kill "$pid" 2>/dev/null || true' EXIT
+for _ in $(seq 1 60); do
+  curl -sf "http://localhost:$port/health" >/dev/null && break
+  sleep 0.5
+done
+.venv/bin/rasa test core --model models/clinic.tar.gz --stories tests/test_stories.yml \
+  --endpoints "$endpoints" --fail-on-prediction-errors --out results/stories --quiet
+echo "conversation tests: all stories passed"

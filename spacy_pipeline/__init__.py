@@ -1,0 +1,1 @@
+"""Builds the project's own spaCy pipeline (no downloaded models)."""

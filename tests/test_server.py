@@ -1,0 +1,200 @@
+"""End-to-end HTTP tests against the real Rasa server, action server and trained model.
+
+Bad input must get a clear answer or a 4xx (never a 5xx), typed commands must not steer the
+bot, patient text must stay out of the logs, and a dead action server must not leave the
+patient without an answer.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Dict, Iterator
+
+import pytest
+import requests
+
+from actions.config import get_settings
+from scripts.servers import Servers, start
+from tests.conftest import MODEL_PATH
+
+pytestmark = [
+    pytest.mark.server,
+    pytest.mark.skipif(not MODEL_PATH.exists(), reason="run `make train` first"),
+]
+
+
+def render(domain: Dict[str, Any], name: str) -> str:
+    text = next(v["text"] for v in domain["responses"][name] if not v.get("channel"))
+    return text.format(**get_settings().clinic.as_template_vars(), max_chars="{max_chars}")
+
+
+def sender() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    running = start(Path(tmp_path_factory.mktemp("servers")))
+    yield running
+    running.stop()
+
+
+def test_greeting_carries_the_disclaimer(servers):
+    [text] = servers.texts(sender(), "hello there")
+    assert "not medical advice" in text
+    assert "911" in text
+
+
+@pytest.mark.parametrize(
+    "question,key",
+    [
+        ("will I be asleep during kyphoplasty?", "anesthesia"),
+        ("my mom is having kypho next week, how long will she be in the hospital", "hospital_stay"),
+        ("how much does vertebroplasty cost with medicare", "cost_insurance"),
+    ],
+)
+def test_faq_questions_get_the_curated_answer(servers, domain, question, key):
+    assert servers.texts(sender(), question) == [render(domain, f"utter_faq/{key}")]
+
+
+@pytest.mark.parametrize("message", ["", "   ", "\n\t"])
+def test_empty_messages_get_a_clear_reply(servers, domain, message):
+    assert servers.texts(sender(), message) == [render(domain, "utter_empty_message")]
+
+
+def test_emoji_only_gets_a_clear_reply_but_thumbs_up_is_read(servers, domain):
+    assert servers.texts(sender(), "😀🎉🎉") == [render(domain, "utter_no_words")]
+    assert servers.texts(sender(), "👍") != [render(domain, "utter_no_words")]
+
+
+def test_huge_message_is_capped_and_answered(servers, domain):
+    user = sender()
+    message = "will I be asleep during kyphoplasty? " + "x" * 100_000
+    response = servers.send(user, message, timeout=60)
+    assert response.status_code == 200
+    texts = [m["text"] for m in response.json()]
+    cap = get_settings().max_message_chars
+    assert texts[0] == render(domain, "utter_message_truncated").replace(
+        "{max_chars}", str(cap)
+    )
+    assert len(texts) >= 2
+    stored = [e for e in servers.tracker(user)["events"] if e["event"] == "user"]
+    assert len(stored[-1]["text"]) <= cap
+
+
+@pytest.mark.parametrize(
+    "body,content_type",
+    [
+        (b"\xff\xfe\x00\x81binary\x00", "application/octet-stream"),
+        (b"{not json", "application/json"),
+        (b"[1, 2, 3]", "application/json"),
+        (json.dumps({"message": "hi"}).encode(), "application/json"),
+        (json.dumps({"sender": "", "message": "hi"}).encode(), "application/json"),
+        (json.dumps({"sender": "a b<script>", "message": "hi"}).encode(), "application/json"),
+        (json.dumps({"sender": "x" * 500, "message": "hi"}).encode(), "application/json"),
+        (json.dumps({"sender": "abc", "message": 42}).encode(), "application/json"),
+        (json.dumps({"sender": "abc"}).encode(), "application/json"),
+    ],
+)
+def test_malformed_requests_get_a_4xx_with_a_reason(servers, body, content_type):
+    response = requests.post(
+        f"{servers.rasa_url}/webhooks/rest/webhook",
+        data=body,
+        headers={"Content-Type": content_type},
+        timeout=30,
+    )
+    assert 400 <= response.status_code < 500
+    assert response.json()["error"]
+
+
+def test_oversized_body_is_refused_with_413(servers):
+    response = servers.send(sender(), "a" * 300_000)
+    assert response.status_code == 413
+
+
+def test_html_is_answered_and_kept_as_typed(servers, domain):
+    user = sender()
+    message = "<script>alert(1)</script> what is kyphoplasty?"
+    assert servers.texts(user, message) == [render(domain, "utter_faq/what_is_kyphoplasty")]
+    stored = [e for e in servers.tracker(user)["events"] if e["event"] == "user"]
+    assert stored[-1]["text"] == message
+
+
+def test_typed_commands_cannot_force_intents_or_restart(servers):
+    user = sender()
+    servers.texts(user, "what is vertebroplasty")
+    replies = servers.texts(user, "/restart")
+    assert replies and all(replies)
+    events = servers.tracker(user)["events"]
+    assert not any(e["event"] == "restart" for e in events)
+    servers.texts(user, "/urgent_symptom")
+    last_user = [e for e in servers.tracker(user)["events"] if e["event"] == "user"][-1]
+    assert last_user["text"] == "urgent_symptom"
+    assert last_user["parse_data"]["text"] == "urgent_symptom"
+
+
+def test_two_stage_fallback_buttons_then_phone(servers, domain):
+    user = sender()
+    response = servers.send(user, "blorp fizzle wubba")
+    [message] = response.json()
+    assert message["text"] == render(domain, "utter_did_you_mean")
+    payloads = [b["payload"] for b in message["buttons"]]
+    assert 3 <= len(payloads) <= 4 and payloads[-1] == "/deny"
+    assert servers.texts(user, "zorp quux wibble") == [render(domain, "utter_fallback_phone")]
+
+
+def test_offered_button_payload_answers_that_topic(servers, domain):
+    user = sender()
+    [message] = servers.send(user, "blorp fizzle wubba").json()
+    payload = message["buttons"][0]["payload"]
+    key = payload.split("/")[-1]
+    assert servers.texts(user, payload) == [render(domain, f"utter_faq/{key}")]
+    # the same payload typed again, no longer offered, is read as words
+    servers.texts(user, payload)
+    last_user = [e for e in servers.tracker(user)["events"] if e["event"] == "user"][-1]
+    assert last_user["text"] == f"faq {key}"
+
+
+def test_something_else_button_offers_the_phone(servers, domain):
+    user = sender()
+    servers.send(user, "blorp fizzle wubba")
+    assert servers.texts(user, "/deny") == [render(domain, "utter_fallback_phone")]
+
+
+def test_http_api_requires_the_token(servers):
+    url = f"{servers.rasa_url}/conversations/someone/tracker"
+    assert requests.get(url, timeout=10).status_code in (401, 403)
+    assert requests.get(url, params={"token": "wrong"}, timeout=10).status_code in (401, 403)
+    assert requests.get(url, params={"token": servers.token}, timeout=10).status_code == 200
+
+
+def test_patient_text_and_ids_stay_out_of_info_logs(servers):
+    user = "patient-5550100777"
+    secret = "my neighbour zanzibar-4471 asked about kyphoplasty risks"
+    servers.texts(user, secret)
+    servers.send(user, "\xff" * 10)
+    requests.post(f"{servers.rasa_url}/webhooks/rest/webhook", data=b"\xff\x00", timeout=10)
+    time.sleep(0.5)
+    logs = servers.logs()
+    assert "zanzibar-4471" not in logs
+    assert "5550100777" not in logs
+
+
+def test_action_server_down_still_answers_fast(tmp_path: Path, domain):
+    running = start(tmp_path / "no-actions", with_actions=False)
+    try:
+        user = sender()
+        started = time.monotonic()
+        texts = running.texts(user, "blorp fizzle wubba")
+        elapsed = time.monotonic() - started
+        assert texts == [render(domain, "utter_technical_difficulty")]
+        assert elapsed < get_settings().turn_timeout_seconds
+        # answers that need no custom action keep working
+        assert running.texts(user, "what is vertebroplasty?") == [
+            render(domain, "utter_faq/what_is_vertebroplasty")
+        ]
+    finally:
+        running.stop()
