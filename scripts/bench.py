@@ -53,14 +53,16 @@ async def parse_latency(servers: Servers, texts: List[str]) -> List[float]:
 
 
 async def conversations(
-    servers: Servers, texts: List[str], users: int, per_user: int
+    servers: Servers, texts: List[str], users: int, per_user: int, turns: int = 10
 ) -> Tuple[List[float], float]:
+    """``users`` clients in parallel, each sending ``per_user`` messages in conversations
+    of ``turns`` messages (a new sender id every ``turns`` messages)."""
     url = f"{servers.rasa_url}/webhooks/rest/webhook"
 
     async def one_user(session: aiohttp.ClientSession, n: int) -> List[float]:
-        sender = f"bench-{users}-{n}-{time.time_ns()}"
         out = []
         for i in range(per_user):
+            sender = f"bench-{users}-{n}-{i // turns}-{time.time_ns() // 10**9}"
             text = texts[(n * per_user + i) % len(texts)]
             out.append(await _timed_post(session, url, {"sender": sender, "message": text}))
         return out
@@ -92,7 +94,7 @@ def row(name: str, values: List[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--skip-train", action="store_true", help="don't time a full training")
-    parser.add_argument("--per-user", type=int, default=40)
+    parser.add_argument("--per-user", type=int, default=40, help="messages per client")
     args = parser.parse_args()
 
     texts = [t for t, _ in load_examples([ROOT / "tests" / "nlu_test.yml"])]
@@ -105,6 +107,7 @@ def main() -> None:
             parse = asyncio.run(parse_latency(servers, texts[:200]))
             single, single_rate = asyncio.run(conversations(servers, texts, 1, 200))
             multi, multi_rate = asyncio.run(conversations(servers, texts, 10, args.per_user))
+            long_conv, _ = asyncio.run(conversations(servers, texts, 1, 100, turns=100))
             rasa_rss = rss_mb(servers.processes[-1].pid)
             actions_rss = rss_mb(servers.actions.pid) if servers.actions else float("nan")
         finally:
@@ -115,7 +118,8 @@ def main() -> None:
         "# Benchmark",
         "",
         f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"{platform.machine()}. Messages: held-out patient questions (`tests/nlu_test.yml`). "
+        f"{platform.machine()}. Messages: held-out patient questions (`tests/nlu_test.yml`), "
+        "in conversations of 10 messages each (a long patient chat) unless noted. "
         "Servers: `rasa run` (guarded REST channel, SQLite tracker store) + action server, "
         "started fresh by `make bench`.",
         "",
@@ -124,6 +128,7 @@ def main() -> None:
         row("`/model/parse` (NLU only)", parse),
         row("REST turn, 1 conversation", single),
         row("REST turn, 10 concurrent conversations", multi),
+        row("REST turn, turns 81-100 of one 100-turn conversation", long_conv[80:]),
         "",
         "| measurement | value |",
         "|---|---|",

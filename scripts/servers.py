@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import requests
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -35,6 +36,14 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float = 180.0) -> Non
             pass
         time.sleep(0.5)
     raise TimeoutError(f"{url} not up after {timeout}s")
+
+
+def test_endpoints(actions_port: int, workdir: Path) -> Dict[str, Any]:
+    """The project's endpoints.yml with a local action server and a private database."""
+    config = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
+    config["action_endpoint"]["url"] = f"http://127.0.0.1:{actions_port}/webhook"
+    config["tracker_store"]["db"] = str(workdir / "tracker.db")
+    return config
 
 
 def _env() -> Dict[str, str]:
@@ -98,12 +107,7 @@ def start(workdir: Path, with_actions: bool = True, token: str = "test-token") -
     workdir.mkdir(parents=True, exist_ok=True)
     actions_port, rasa_port = free_port(), free_port()
     endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
-        "nlg:\n  type: addons.nlg.ClinicNaturalLanguageGenerator\n"
-        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n",
-        encoding="utf-8",
-    )
+    endpoints.write_text(yaml.safe_dump(test_endpoints(actions_port, workdir)), encoding="utf-8")
     servers = Servers(f"http://127.0.0.1:{rasa_port}", token, workdir)
     if with_actions:
         log = open(workdir / "actions.log", "w")

@@ -21,5 +21,5 @@ for _ in $(seq 1 60); do
   sleep 0.5
 done
 .venv/bin/rasa test core --model models/clinic.tar.gz --stories tests/test_stories.yml \
-  --endpoints "$endpoints" --fail-on-prediction-errors --out results/stories --quiet
+  --endpoints "$endpoints" --e2e --fail-on-prediction-errors --out results/stories --quiet
 echo "conversation tests: all stories passed"

@@ -42,3 +42,11 @@ def test_faq_button_payload_routes_to_that_answer(agent):
 def test_unknown_faq_payload_is_not_trusted(agent):
     [parse] = predict(agent, ["/faq/free_money"])
     assert routing_label(parse) != "faq/free_money"
+
+
+def test_entity_offsets_point_into_the_patients_own_words(agent):
+    text = "wat r the risks of kyphoplasy"
+    [parse] = predict(agent, [text])
+    [entity] = [e for e in parse["entities"] if e["entity"] == "procedure"]
+    assert text[entity["start"] : entity["end"]] == "kyphoplasy"
+    assert entity["value"] == "kyphoplasty"

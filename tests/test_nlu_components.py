@@ -69,9 +69,16 @@ def test_no_fallback_when_both_are_sure():
     assert msg.get("intent")["name"] == "faq"
 
 
+KNOWN = ["faq/anesthesia", "faq/risks"]
+
+
+def _resolver(known=KNOWN) -> FaqPayloadResolver:
+    return FaqPayloadResolver(None, None, known)  # type: ignore[arg-type]
+
+
 def test_payload_resolver_sets_certain_faq_prediction():
     msg = _message("/faq/anesthesia", "nlu_fallback", 0.45, faq_conf=0.9)
-    [msg] = FaqPayloadResolver().process([msg])
+    [msg] = _resolver().process([msg])
     assert msg.get("intent") == {"name": "faq", "confidence": 1.0}
     response = msg.get("response_selector")["faq"]["response"]
     assert response["utter_action"] == "utter_faq/anesthesia"
@@ -83,6 +90,21 @@ def test_payload_resolver_sets_certain_faq_prediction():
 def test_payload_resolver_ignores_unknown_keys_and_plain_text():
     unknown = _message("/faq/not_a_topic", "nlu_fallback", 0.45)
     text = _message("faq anesthesia", "faq", 0.9)
-    FaqPayloadResolver().process([unknown, text])
+    _resolver().process([unknown, text])
     assert unknown.get("intent")["name"] == "nlu_fallback"
     assert text.get("response_selector")["faq"]["response"]["utter_action"] == "utter_faq/risks"
+
+
+def test_payload_resolver_drops_copied_answer_texts():
+    msg = _message("is it risky", "faq", 0.9)
+    msg.get("response_selector")["faq"]["response"]["responses"] = [{"text": "long answer"}]
+    [msg] = _resolver().process([msg])
+    assert msg.get("response_selector")["faq"]["response"]["responses"] == []
+
+
+def test_normaliser_keeps_the_original_words_for_offsets():
+    from addons.nlu.normaliser import ORIGINAL_TEXT
+
+    [msg] = TextNormaliser({"max_chars": 1000}).process([Message(data={"text": "hw r u"})])
+    assert msg.get("text") == "how are you"
+    assert msg.get(ORIGINAL_TEXT) == "hw r u"

@@ -31,6 +31,7 @@ from sanic.response import HTTPResponse
 from actions.config import get_settings
 from addons.channels.replies import render
 from addons.text import has_words, neutralise_command, offered_payloads, truncate
+from addons.tracker_store import read_tracker
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ def strip_control(text: str) -> str:
 async def latest_offered_payloads(agent: Any, sender_id: str) -> Set[str]:
     """Payloads of the buttons in the bot's messages since the user's last message."""
     store = getattr(agent, "tracker_store", None)
-    tracker = await store.retrieve(sender_id) if store is not None else None
+    tracker = await read_tracker(store, sender_id) if store is not None else None
     if tracker is None:
         return set()
     buttons = []
@@ -113,9 +114,7 @@ class GuardedRestInput(InputChannel):
     async def _reply(self, request: Request, name: str, sender: str, **values: Any) -> List[Dict]:
         return await render(request.app.ctx.agent, name, sender, self.name(), **values)
 
-    async def _run_dialogue(
-        self, on_new_message: Handler, message: UserMessage, collector: CollectingOutputChannel
-    ) -> bool:
+    async def _run_dialogue(self, on_new_message: Handler, message: UserMessage) -> bool:
         """Run the dialogue; True if it finished in time without an error."""
         timeout = get_settings().turn_timeout_seconds
         task = asyncio.ensure_future(on_new_message(message))
@@ -160,7 +159,7 @@ class GuardedRestInput(InputChannel):
         message = UserMessage(
             text, collector, sender, input_channel=self.name(), metadata=metadata
         )
-        ok = await self._run_dialogue(on_new_message, message, collector)
+        ok = await self._run_dialogue(on_new_message, message)
         replies = list(collector.messages)
         if not ok or not replies:
             replies = await self._reply(request, "utter_technical_difficulty", sender)

@@ -14,6 +14,10 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from addons.text import normalise_for_nlu
 
+# The patient's words before shorthand expansion, for components that report character
+# offsets (entities must point into the text the patient typed, not the expanded one).
+ORIGINAL_TEXT = "clinic_original_text"
+
 
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
@@ -48,6 +52,7 @@ class TextNormaliser(GraphComponent):
     def _normalise(self, message: Message) -> None:
         text = message.get(TEXT)
         if isinstance(text, str) and text:
+            message.set(ORIGINAL_TEXT, text[: self._max_chars])
             message.set(TEXT, normalise_for_nlu(text, self._max_chars), add_to_output=True)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
