@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional, TypeVar
 
 import yaml
 
@@ -71,17 +71,15 @@ class Settings:
     fallback_suggestions: int
 
 
-def _int(env: Mapping[str, str], key: str, default: int, low: int, high: int) -> int:
-    try:
-        value = int(env.get(key, default))
-    except ValueError:
-        return default
-    return min(max(value, low), high)
+Number = TypeVar("Number", int, float)
 
 
-def _float(env: Mapping[str, str], key: str, default: float, low: float, high: float) -> float:
+def _number(
+    env: Mapping[str, str], key: str, default: Number, low: Number, high: Number
+) -> Number:
+    """Read a number of the default's type, clamped to [low, high]; default if unreadable."""
     try:
-        value = float(env.get(key, default))
+        value = type(default)(env.get(key, default))
     except ValueError:
         return default
     return min(max(value, low), high)
@@ -111,10 +109,10 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
     default_db = f"sqlite:///{PROJECT_ROOT / 'var' / 'clinic.db'}"
     return Settings(
         clinic=load_clinic(env),
-        max_message_chars=_int(env, "MAX_MESSAGE_CHARS", 1000, 50, 10000),
-        turn_timeout_seconds=_float(env, "TURN_TIMEOUT_SECONDS", 8.0, 0.5, 120.0),
+        max_message_chars=_number(env, "MAX_MESSAGE_CHARS", 1000, 50, 10000),
+        turn_timeout_seconds=_number(env, "TURN_TIMEOUT_SECONDS", 8.0, 0.5, 120.0),
         database_url=env.get("DATABASE_URL") or default_db,
-        fallback_suggestions=_int(env, "FALLBACK_SUGGESTIONS", 3, 1, 5),
+        fallback_suggestions=_number(env, "FALLBACK_SUGGESTIONS", 3, 1, 5),
     )
 
 

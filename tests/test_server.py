@@ -145,20 +145,25 @@ VAGUE = [
 ]
 
 
-@pytest.fixture(scope="module")
-def vague(servers) -> list:
+def unsure_messages(running: Servers) -> list:
+    """The VAGUE messages this model routes to nlu_fallback (asked via /model/parse)."""
     found = []
     for text in VAGUE:
-        response = requests.post(
-            f"{servers.rasa_url}/model/parse",
-            params={"token": servers.token},
+        parse = requests.post(
+            f"{running.rasa_url}/model/parse",
+            params={"token": running.token},
             json={"text": text},
             timeout=30,
-        )
-        if response.json()["intent"]["name"] == "nlu_fallback":
+        ).json()
+        if parse["intent"]["name"] == "nlu_fallback":
             found.append(text)
     assert len(found) >= 2, f"model is confident about every vague message: {VAGUE}"
     return found
+
+
+@pytest.fixture(scope="module")
+def vague(servers) -> list:
+    return unsure_messages(servers)
 
 
 def test_two_stage_fallback_buttons_then_phone(servers, domain, vague):
@@ -208,25 +213,12 @@ def test_patient_text_and_ids_stay_out_of_info_logs(servers):
     assert "5550100777" not in logs
 
 
-def vague_message(running: Servers) -> str:
-    for text in VAGUE:
-        parse = requests.post(
-            f"{running.rasa_url}/model/parse",
-            params={"token": running.token},
-            json={"text": text},
-            timeout=30,
-        ).json()
-        if parse["intent"]["name"] == "nlu_fallback":
-            return text
-    raise AssertionError("no vague message falls back")
-
-
 def test_action_server_down_still_answers_fast(tmp_path: Path, domain):
     running = start(tmp_path / "no-actions", with_actions=False)
     try:
         user = sender()
         started = time.monotonic()
-        texts = running.texts(user, vague_message(running))
+        texts = running.texts(user, unsure_messages(running)[0])
         elapsed = time.monotonic() - started
         assert texts == [render(domain, "utter_technical_difficulty")]
         assert elapsed < get_settings().turn_timeout_seconds

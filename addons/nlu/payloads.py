@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from typing import Any, Dict, List, Optional
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -23,6 +24,9 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 _FAQ_PAYLOAD = re.compile(r"^/(?P<intent>[a-z_]+)/(?P<key>[a-z0-9_]+)$")
+
+# Rasa's regex reader warns about every /faq/<key> payload before this component handles it.
+warnings.filterwarnings("ignore", message=r"Failed to parse arguments in line '/faq/")
 _KEYS_FILE = "retrieval_keys.json"
 
 
