@@ -60,6 +60,48 @@ def test_faq_questions_get_the_curated_answer(servers, domain, question, key):
     assert servers.texts(sender(), question) == [render(domain, f"utter_faq/{key}")]
 
 
+# One question per curated answer, in a patient's own words (not training or held-out data).
+ALL_TOPICS = {
+    "what_is_kyphoplasty": "my surgeon mentioned kyphoplasty, what is that exactly?",
+    "what_is_vertebroplasty": "what is vertebroplasty?",
+    "difference": "how is kyphoplasty different from vertebroplasty",
+    "compression_fracture": "what causes a compression fracture of the spine",
+    "symptoms": "what are the usual symptoms of a broken vertebra",
+    "diagnosis": "what scans do they use to diagnose a spinal fracture",
+    "candidacy": "how do i know if im a good candidate for vertebroplasty",
+    "contraindications": "can i still have kyphoplasty if i take warfarin",
+    "preparation": "what do i need to do to get ready for my kyphoplasty",
+    "anesthesia": "will they put me to sleep for the procedure",
+    "procedure_steps": "can you describe how the vertebroplasty is actually done",
+    "duration": "how many minutes does the kyphoplasty procedure last",
+    "cement": "what is the bone cement made of",
+    "hospital_stay": "will my dad have to stay overnight in the hospital after kypho",
+    "recovery_time": "how long is the recovery from vertebroplasty",
+    "activity_restrictions": "how soon can i lift heavy things after the procedure",
+    "pain_after": "how sore will my back be after the procedure",
+    "risks": "are there any complications from kyphoplasty",
+    "success_rate": "how well does kyphoplasty work for most people",
+    "benefits": "what are the benefits of getting kyphoplasty",
+    "incision": "will i have stitches afterwards",
+    "brace": "do i have to wear a back brace after kyphoplasty",
+    "bone_health": "how can i keep from breaking another bone in my spine",
+    "alternatives": "are there other treatment options besides kyphoplasty",
+    "multiple_levels": "can they fix three fractured vertebrae in one session",
+    "follow_up": "will i have a follow up appointment after vertebroplasty",
+    "cost_insurance": "is kyphoplasty covered by insurance",
+}
+
+
+def test_all_27_topics_answered_over_http(servers, domain):
+    assert len(ALL_TOPICS) == 27
+    wrong = {}
+    for key, question in ALL_TOPICS.items():
+        texts = servers.texts(sender(), question)
+        if texts != [render(domain, f"utter_faq/{key}")]:
+            wrong[key] = (question, texts[0][:80] if texts else None)
+    assert not wrong
+
+
 @pytest.mark.parametrize("message", ["", "   ", "\n\t"])
 def test_empty_messages_get_a_clear_reply(servers, domain, message):
     assert servers.texts(sender(), message) == [render(domain, "utter_empty_message")]
