@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Dict, List, Sequence
 
 from scripts.nlu_eval import load_agent, load_examples, predict, routing_label, training_files
+from scripts.safety_eval import detector_judge, evaluate, load_safety_set, model_level, table
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -68,6 +69,28 @@ def worst_labels(gold: Sequence[str], pred: Sequence[str], n: int = 6) -> List[t
     return sorted(zip(labels, f1s, strict=True), key=lambda x: x[1])[:n]
 
 
+def safety_section(agent: object) -> List[str]:
+    """Red-flag recall / level / false alarms: rule layer alone and the whole model."""
+    data = load_safety_set()
+    rules = evaluate(detector_judge(ROOT / "models" / "spacy" / "en_clinic"), data)
+    texts = [i["text"] for i in data["red_flags"]] + list(data["look_alikes"])
+    levels = dict(zip(texts, (model_level(p) for p in predict(agent, texts)), strict=True))
+    model = evaluate(levels.__getitem__, data)
+    return [
+        "## Red-flag safety (`tests/safety_set.yml`)",
+        "",
+        f"{len(data['red_flags'])} red flags (emergency / urgent) and "
+        f"{len(data['look_alikes'])} look-alikes (negations, risk questions, history, "
+        "hypotheticals, resolved symptoms).",
+        "",
+        *table([("spaCy rule layer alone", rules), ("whole model (rules + classifier)", model)]),
+        "",
+        "False alarms (whole model): "
+        + (", ".join(f"`{t}`" for t, _ in model.false_alarms) or "none"),
+        "",
+    ]
+
+
 def main() -> None:
     test = load_examples([ROOT / "tests" / "nlu_test.yml"])
     train = load_examples(training_files(ROOT))
@@ -117,6 +140,7 @@ def main() -> None:
         *[f"| {t.replace('|', '/')} | `{g}` | `{p}` |" for t, g, p in errors],
         "",
     ]
+    lines += safety_section(agent)
     report = "\n".join(lines)
     (DOCS / "evaluation.md").write_text(report, encoding="utf-8")
     print(report)

@@ -270,3 +270,36 @@ def test_action_server_down_still_answers_fast(tmp_path: Path, domain):
         ]
     finally:
         running.stop()
+
+
+def level_text(domain: Dict[str, Any], level: str) -> str:
+    variant = next(
+        v
+        for v in domain["responses"]["utter_urgent_symptom"]
+        if not v.get("channel") and (v.get("condition") or [{}])[0].get("value") == level
+    )
+    return variant["text"].format(**get_settings().clinic.as_template_vars())
+
+
+@pytest.mark.parametrize(
+    "message,level",
+    [
+        ("i had kyphoplasty tuesday and now i cant feel my legs", "emergency"),
+        ("my incision is red and oozing pus since yesterday", "urgent"),
+    ],
+)
+def test_red_flags_get_their_level_and_the_chat_goes_on(servers, domain, message, level):
+    user = sender()
+    assert servers.texts(user, message) == [
+        level_text(domain, level),
+        render(domain, "utter_anything_else"),
+    ]
+    assert servers.texts(user, "what is vertebroplasty?") == [
+        render(domain, "utter_faq/what_is_vertebroplasty")
+    ]
+
+
+def test_negated_symptom_is_not_an_alarm(servers, domain):
+    texts = servers.texts(sender(), "no fever and no redness, when can i drive?")
+    assert level_text(domain, "urgent") not in texts
+    assert level_text(domain, "emergency") not in texts

@@ -1,0 +1,1 @@
+"""Deterministic red-flag detection (spaCy Matcher over lemmas), used on every message."""

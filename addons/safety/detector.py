@@ -1,0 +1,257 @@
+"""Deterministic red-flag detection with spaCy's ``Matcher`` over lemmas.
+
+The vocabulary lives in ``red_flags.yml`` (concepts -> level + token patterns, and the cues
+that stop a mention from counting). A mention counts unless, in its clause or sentence, it
+is negated ("no fever"), hypothetical ("if I get a fever"), resolved ("the fever went
+away"), history ("fainted once as a kid"), below the fever threshold, or part of a general
+question ("is fever a risk?") that doesn't also report the patient's state.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional, Tuple
+
+import yaml
+
+VOCABULARY_FILE = Path(__file__).with_name("red_flags.yml")
+EMERGENCY, URGENT = "emergency", "urgent"
+_FORMS = "clinic_forms"  # token extension: "|lemma|lower|"
+_CLAUSE_WORDS = {"but", "although", "though", "however", "so", "because", "plus", "also", "and"}
+_ABILITY = {"ca", "can", "could", "wo", "will", "do", "does", "did", "would"}  # "can't breathe"
+_NUMBER = re.compile(r"^(\d{2,3}(?:\.\d+)?)")
+_FEVER_WORD = re.compile(r"fe+a?ve?r|fevr|fevor|temp|thermometer")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One red-flag mention: which concept, its level, the words, where."""
+
+    concept: str
+    level: str
+    text: str
+    start: int
+    end: int
+    suppressed_by: Optional[str] = None
+
+
+@dataclass
+class Assessment:
+    """The result for one message."""
+
+    findings: List[Finding] = field(default_factory=list)
+    suppressed: List[Finding] = field(default_factory=list)
+
+    @property
+    def level(self) -> Optional[str]:
+        """``emergency`` if any emergency finding, else ``urgent`` if any, else None."""
+        levels = {f.level for f in self.findings}
+        return EMERGENCY if EMERGENCY in levels else (URGENT if URGENT in levels else None)
+
+    def as_dict(self) -> Dict[str, Any]:
+        """JSON-friendly form for parse data and logs (evidence = matched words only)."""
+        return {
+            "level": self.level,
+            "concepts": sorted({f.concept for f in self.findings}),
+            "evidence": [f.text for f in self.findings],
+            "suppressed": [
+                {"concept": f.concept, "reason": f.suppressed_by} for f in self.suppressed
+            ],
+        }
+
+
+def _alternatives(spec: str) -> List[str]:
+    """Split ``a|re:^b(c|d)$|e`` on the bars that are not inside a regex group."""
+    parts, depth, current = [], 0, ""
+    for char in spec:
+        if char == "|" and depth == 0:
+            parts.append(current)
+            current = ""
+            continue
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        current += char
+    return parts + [current]
+
+
+def _token_pattern(spec: str) -> List[Dict[str, Any]]:
+    if spec.startswith("*"):
+        return [{"OP": "?"}] * int(spec[1:])
+    optional = spec.startswith("?")
+    alternatives = []
+    for item in _alternatives(spec.lstrip("?")):
+        if item.startswith("re:"):
+            alternatives.append(item[3:].lstrip("^").rstrip("$"))
+        else:
+            alternatives.append(re.escape(item))
+    pattern: Dict[str, Any] = {"_": {_FORMS: {"REGEX": r"\|(?:" + "|".join(alternatives) + r")\|"}}}
+    if optional:
+        pattern["OP"] = "?"
+    return [pattern]
+
+
+def _phrase_in(text: str, phrases: Iterable[str]) -> bool:
+    return any(re.search(r"(?<![a-z'])" + re.escape(p) + r"(?![a-z'])", text) for p in phrases)
+
+
+class RedFlagDetector:
+    """Finds red flags in a spaCy ``Doc`` (lower-cased text, lookup lemmas)."""
+
+    def __init__(self, vocab: Any, spec: Dict[str, Any]) -> None:
+        """Build the matcher from the vocabulary ``spec`` (see red_flags.yml)."""
+        from spacy.matcher import Matcher
+        from spacy.tokens import Token
+
+        if not Token.has_extension(_FORMS):
+            Token.set_extension(_FORMS, getter=lambda t: f"|{t.lemma_.lower()}|{t.lower_}|")
+        self._concepts: Dict[str, Dict[str, Any]] = spec["concepts"]
+        self._cues: Dict[str, Any] = spec["suppressors"]
+        self._matcher = Matcher(vocab)
+        for name, concept in self._concepts.items():
+            patterns = [
+                [tok for spec_item in pattern for tok in _token_pattern(spec_item)]
+                for pattern in concept["patterns"]
+            ]
+            self._matcher.add(name, patterns)
+
+    @classmethod
+    def from_file(cls, vocab: Any, path: Path = VOCABULARY_FILE) -> RedFlagDetector:
+        """Load the vocabulary file."""
+        return cls(vocab, yaml.safe_load(path.read_text(encoding="utf-8")))
+
+    def assess(self, doc: Any) -> Assessment:
+        """Every red-flag mention in ``doc``, split into counted and suppressed ones."""
+        clause, sentence = _segments(doc)
+        result = Assessment()
+        seen: set = set()
+        for match_id, start, end in sorted(self._matcher(doc), key=lambda m: (m[1], -m[2])):
+            concept = doc.vocab.strings[match_id]
+            if any(c == concept and s <= start < e for c, s, e in seen):
+                continue  # a longer match of the same concept already covers this
+            seen.add((concept, start, end))
+            span = doc[start:end]
+            reason = self._suppression(doc, concept, (start, end), clause, sentence)
+            finding = Finding(
+                concept, self._concepts[concept]["level"], span.text,
+                span.start_char, span.end_char, reason,
+            )
+            (result.suppressed if reason else result.findings).append(finding)
+        return result
+
+    def _suppression(
+        self, doc: Any, concept: str, span: Tuple[int, int], clause: List[int], sentence: List[int]
+    ) -> Optional[str]:
+        start, end = span
+        cues = self._cues
+        clause_tokens = [t for t in doc if clause[t.i] == clause[start]]
+        sentence_tokens = [t for t in doc if sentence[t.i] == sentence[start]]
+        clause_text = " ".join(t.lower_ for t in clause_tokens)
+        sentence_text = " ".join(t.lower_ for t in sentence_tokens)
+        before = [t for t in clause_tokens if start - 5 <= t.i < start]
+        inside = [t for t in doc[start + 1 : end] if doc[t.i - 1].lower_ not in _ABILITY]
+        if any(t.lower_ in cues["negation"] for t in before + inside):
+            return "negated"
+        if _phrase_in(sentence_text, cues["context"]["phrases"]):
+            return "context"
+        if any(t.lower_ in cues["hypothetical"] for t in sentence_tokens if t.i < start):
+            return "hypothetical"
+        if _phrase_in(clause_text, cues["resolved"]["phrases"]):
+            return "resolved"
+        past = _phrase_in(sentence_text, cues["past"]["phrases"]) or any(
+            re.search(pattern, sentence_text) for pattern in cues["past"]["regex"]
+        )
+        if past and not _phrase_in(clause_text, cues["present"]["phrases"]):
+            return "history"
+        numeric = self._concepts[concept].get("numeric")
+        if numeric:
+            over = _temperatures_over(clause_tokens, numeric)
+            if over is False or (over is None and not _FEVER_WORD.search(doc[start:end].text)):
+                return "below_threshold"
+        if self._is_question(sentence_tokens) and not self._reports_state(sentence_tokens):
+            return "question"
+        return None
+
+    def message_cue(self, doc: Any) -> Optional[str]:
+        """Why a message as a whole reads as no current alarm (None if nothing says so).
+
+        Used when only the classifier, not the rules, thinks a message is a red flag.
+        """
+        cues = self._cues
+        text = " ".join(t.lower_ for t in doc)
+        if any(t.lower_ in cues["negation"] for t in doc):
+            return "negated"
+        if any(t.lower_ in cues["hypothetical"] for t in doc):
+            return "hypothetical"
+        if _phrase_in(text, cues["resolved"]["phrases"]) or _phrase_in(
+            text, cues["context"]["phrases"]
+        ):
+            return "resolved"
+        if (
+            _phrase_in(text, cues["past"]["phrases"])
+            or any(re.search(pattern, text) for pattern in cues["past"]["regex"])
+        ) and not _phrase_in(text, cues["present"]["phrases"]):
+            return "history"
+        _, sentence = _segments(doc)
+        sentences = [[t for t in doc if sentence[t.i] == n] for n in sorted(set(sentence))]
+        if any(self._is_question(s) for s in sentences) and not any(
+            self._reports_state(s) for s in sentences
+        ):
+            return "question"
+        return None
+
+    def _is_question(self, tokens: List[Any]) -> bool:
+        words = [t for t in tokens if not t.is_punct]
+        ends_with_question = bool(tokens) and "?" in tokens[-1].text
+        opens_as_question = bool(words) and words[0].lower_ in self._cues["question_openers"]
+        return ends_with_question or opens_as_question
+
+    def _reports_state(self, tokens: List[Any]) -> bool:
+        report = self._cues["report"]
+        text = " ".join(t.lower_ for t in tokens).replace(" '", "'").replace(" n't", "n't")
+        present = self._cues["present"]["phrases"]
+        if _phrase_in(text, report["phrases"]) or _phrase_in(text, present):
+            return True
+        for i, token in enumerate(tokens):
+            if token.lower_ in report["possessive"]:
+                following = {t.lower_ for t in tokens[i + 1 : i + 4]}
+                if following & set(report["state_verbs"]):
+                    return True
+        return False
+
+
+def _segments(doc: Any) -> Tuple[List[int], List[int]]:
+    """Clause and sentence number of every token."""
+    clause, sentence = [], []
+    c = s = 0
+    for token in doc:
+        clause.append(c)
+        sentence.append(s)
+        if token.is_punct or token.lower_ in _CLAUSE_WORDS or "\n" in token.text:
+            c += 1
+        if token.text in {".", "!", "?"} or "\n" in token.text or token.text.endswith("?"):
+            s += 1
+    return clause, sentence
+
+
+def _temperatures_over(tokens: List[Any], numeric: Dict[str, float]) -> Optional[bool]:
+    """Whether a stated temperature is over the line; None if no temperature is stated."""
+    temps = []
+    for token in tokens:
+        match = _NUMBER.match(token.text)
+        if match:
+            value = float(match.group(1))
+            if 35.0 <= value <= 43.0:
+                temps.append(value > numeric["celsius_over"])
+            elif 95.0 <= value <= 110.0:
+                temps.append(value > numeric["fahrenheit_over"])
+    return any(temps) if temps else None
+
+
+@lru_cache(maxsize=4)
+def detector_for(pipeline_path: str) -> RedFlagDetector:
+    """A detector sharing the vocabulary of the spaCy pipeline at ``pipeline_path``."""
+    import spacy
+
+    return RedFlagDetector.from_file(spacy.load(pipeline_path).vocab)
