@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
@@ -247,11 +246,3 @@ def _temperatures_over(tokens: List[Any], numeric: Dict[str, float]) -> Optional
             elif 95.0 <= value <= 110.0:
                 temps.append(value > numeric["fahrenheit_over"])
     return any(temps) if temps else None
-
-
-@lru_cache(maxsize=4)
-def detector_for(pipeline_path: str) -> RedFlagDetector:
-    """A detector sharing the vocabulary of the spaCy pipeline at ``pipeline_path``."""
-    import spacy
-
-    return RedFlagDetector.from_file(spacy.load(pipeline_path).vocab)
