@@ -9,12 +9,17 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional, TypeVar
+from typing import Any, Dict, Mapping, Optional, Tuple, TypeVar
 
 import yaml
 
+from actions.office_hours import OfficeHours, load_office_hours
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CLINIC_FILE = PROJECT_ROOT / "clinic.yml"
+# Written by scripts/run.sh when RASA_API_TOKEN is not set, read by the staff CLI.
+DEFAULT_API_TOKEN_FILE = PROJECT_ROOT / "var" / "api_token"
+NOTIFY_TARGETS = ("log", "webhook")
 
 # clinic.yml field -> environment variable that overrides it
 CLINIC_FIELDS = {
@@ -61,6 +66,21 @@ class ClinicInfo:
 
 
 @dataclass(frozen=True)
+class NotifySettings:
+    """How staff are told about alerts and hand-offs (delivered by ``actions.worker``)."""
+
+    targets: Tuple[str, ...]
+    webhook_url: str
+    webhook_secret: str
+    timeout_seconds: float
+    include_text: bool
+    poll_seconds: float
+    retry_base_seconds: float
+    retry_cap_seconds: float
+    give_up_hours: float
+
+
+@dataclass(frozen=True)
 class Settings:
     """Runtime settings shared by the Rasa server add-ons and the action server."""
 
@@ -69,6 +89,11 @@ class Settings:
     turn_timeout_seconds: float
     database_url: str
     fallback_suggestions: int
+    office_hours: OfficeHours
+    handoff_reply_minutes: int
+    notify: NotifySettings
+    rasa_url: str
+    rasa_api_token: str
 
 
 Number = TypeVar("Number", int, float)
@@ -103,16 +128,58 @@ def load_clinic(env: Mapping[str, str], path: Optional[Path] = None) -> ClinicIn
     return ClinicInfo(**values)
 
 
+def _flag(env: Mapping[str, str], key: str) -> bool:
+    return env.get(key, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_notify(env: Mapping[str, str]) -> NotifySettings:
+    """Notification targets: ``STAFF_NOTIFY`` (default ``log``, plus ``webhook`` if a URL)."""
+    url = env.get("STAFF_WEBHOOK_URL", "").strip()
+    raw = env.get("STAFF_NOTIFY") or ("log,webhook" if url else "log")
+    targets = tuple(t for t in NOTIFY_TARGETS if t in {x.strip() for x in raw.split(",")})
+    if not url:
+        targets = tuple(t for t in targets if t != "webhook")
+    return NotifySettings(
+        targets=targets or ("log",),
+        webhook_url=url,
+        webhook_secret=env.get("STAFF_WEBHOOK_SECRET", ""),
+        timeout_seconds=_number(env, "STAFF_WEBHOOK_TIMEOUT_SECONDS", 5.0, 0.5, 60.0),
+        include_text=_flag(env, "STAFF_WEBHOOK_INCLUDE_TEXT"),
+        poll_seconds=_number(env, "WORKER_POLL_SECONDS", 1.0, 0.05, 60.0),
+        retry_base_seconds=_number(env, "NOTIFY_RETRY_BASE_SECONDS", 5.0, 0.01, 3600.0),
+        retry_cap_seconds=_number(env, "NOTIFY_RETRY_CAP_SECONDS", 600.0, 0.01, 86400.0),
+        give_up_hours=_number(env, "NOTIFY_GIVE_UP_HOURS", 72.0, 0.001, 24.0 * 30),
+    )
+
+
+def load_api_token(env: Mapping[str, str]) -> str:
+    """Rasa HTTP API token: ``RASA_API_TOKEN``, else the file ``make run`` writes."""
+    token = env.get("RASA_API_TOKEN", "").strip()
+    path = Path(env.get("RASA_API_TOKEN_FILE") or DEFAULT_API_TOKEN_FILE)
+    if not token and path.is_file():
+        token = path.read_text(encoding="utf-8").strip()
+    return token
+
+
 def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
     """Build settings from an environment mapping (``os.environ`` by default)."""
     env = os.environ if env is None else env
     default_db = f"sqlite:///{PROJECT_ROOT / 'var' / 'clinic.db'}"
+    clinic_file = load_yaml_file(Path(env.get("CLINIC_CONFIG", DEFAULT_CLINIC_FILE)))
     return Settings(
         clinic=load_clinic(env),
         max_message_chars=_number(env, "MAX_MESSAGE_CHARS", 1000, 50, 10000),
         turn_timeout_seconds=_number(env, "TURN_TIMEOUT_SECONDS", 8.0, 0.5, 120.0),
         database_url=env.get("DATABASE_URL") or default_db,
         fallback_suggestions=_number(env, "FALLBACK_SUGGESTIONS", 3, 1, 5),
+        office_hours=load_office_hours(clinic_file.get("office_hours") or {}, env),
+        handoff_reply_minutes=_number(
+            {"HANDOFF_REPLY_MINUTES": str(clinic_file.get("handoff_reply_minutes", 30)), **env},
+            "HANDOFF_REPLY_MINUTES", 30, 1, 1440,
+        ),
+        notify=load_notify(env),
+        rasa_url=(env.get("RASA_URL") or "http://localhost:5005").rstrip("/"),
+        rasa_api_token=load_api_token(env),
     )
 
 

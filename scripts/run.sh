@@ -1,30 +1,43 @@
 #!/usr/bin/env bash
-# Start the action server and the Rasa server; Ctrl-C (or either one dying) stops both.
-# Rasa's HTTP API is enabled only when RASA_API_TOKEN is set (and then requires it).
+# Start every service: the action server, the notification worker and the Rasa server.
+# Ctrl-C (or any one of them dying) stops all. The database schema is upgraded first.
+# Rasa's HTTP API (used by the staff tools to reply and resume) always requires a token:
+# RASA_API_TOKEN if set, else a random one kept in var/api_token (readable by you only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2
 export SANIC_REQUEST_MAX_SIZE="${SANIC_REQUEST_MAX_SIZE:-1048576}"
 mkdir -p var
 
+if [ -z "${RASA_API_TOKEN:-}" ]; then
+  if [ ! -s var/api_token ]; then
+    (umask 077 && .venv/bin/python -c "import secrets; print(secrets.token_urlsafe(32))" > var/api_token)
+  fi
+  RASA_API_TOKEN="$(cat var/api_token)"
+fi
+export RASA_API_TOKEN
+
+.venv/bin/alembic upgrade head
+
 RASA_PORT="${RASA_PORT:-5005}"
 ACTIONS_PORT="${ACTIONS_PORT:-5055}"
-api_args=()
-if [ -n "${RASA_API_TOKEN:-}" ]; then
-  api_args=(--enable-api --auth-token "$RASA_API_TOKEN")
-fi
+export RASA_URL="${RASA_URL:-http://localhost:$RASA_PORT}"
 
 .venv/bin/python -m rasa_sdk --actions actions --port "$ACTIONS_PORT" &
 actions_pid=$!
+.venv/bin/python -m actions.worker &
+worker_pid=$!
 .venv/bin/rasa run --model models/clinic.tar.gz --port "$RASA_PORT" \
-  --credentials credentials.yml --endpoints "${ENDPOINTS:-endpoints.yml}" "${api_args[@]}" &
+  --credentials credentials.yml --endpoints "${ENDPOINTS:-endpoints.yml}" \
+  --enable-api --auth-token "$RASA_API_TOKEN" &
 rasa_pid=$!
 
 stop() {
   trap - INT TERM EXIT
-  kill -TERM "$actions_pid" "$rasa_pid" 2>/dev/null || true
-  wait "$actions_pid" "$rasa_pid" 2>/dev/null || true
+  kill -TERM "$actions_pid" "$worker_pid" "$rasa_pid" 2>/dev/null || true
+  wait "$actions_pid" "$worker_pid" "$rasa_pid" 2>/dev/null || true
 }
 trap stop INT TERM EXIT
-echo "Rasa server: http://localhost:$RASA_PORT/webhooks/rest/webhook   actions: :$ACTIONS_PORT   (Ctrl-C stops both)"
-wait -n "$actions_pid" "$rasa_pid"
+echo "Rasa: http://localhost:$RASA_PORT/webhooks/rest/webhook   actions: :$ACTIONS_PORT   worker: on"
+echo "Staff tools: .venv/bin/python -m actions.staff list   (Ctrl-C stops everything)"
+wait -n "$actions_pid" "$worker_pid" "$rasa_pid"

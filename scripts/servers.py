@@ -46,15 +46,24 @@ def test_endpoints(actions_port: int, workdir: Path) -> Dict[str, Any]:
     return config
 
 
-def _env() -> Dict[str, str]:
+def _env(**extra: str) -> Dict[str, str]:
     env = dict(os.environ)
     env.update(
         RASA_TELEMETRY_ENABLED="false",
         TF_CPP_MIN_LOG_LEVEL="2",
         SANIC_REQUEST_MAX_SIZE="1048576",
         PYTHONPATH=str(ROOT),
+        **extra,
     )
     return env
+
+
+def migrate(database_url: str) -> None:
+    """Bring a database to the newest schema (what `make run` does before starting)."""
+    subprocess.run(
+        [str(VENV_BIN / "alembic"), "-x", f"url={database_url}", "upgrade", "head"],
+        cwd=ROOT, env=_env(), check=True, capture_output=True,
+    )
 
 
 @dataclass
@@ -64,8 +73,10 @@ class Servers:
     rasa_url: str
     token: str
     workdir: Path
+    database_url: str
     processes: List[subprocess.Popen] = field(default_factory=list)
     actions: Optional[subprocess.Popen] = None
+    worker: Optional[subprocess.Popen] = None
 
     def send(self, sender: str, message: Any, **kwargs: Any) -> requests.Response:
         return requests.post(
@@ -102,29 +113,39 @@ class Servers:
                 process.kill()
 
 
-def start(workdir: Path, with_actions: bool = True, token: str = "test-token") -> Servers:
-    """Start an action server (optional) and a Rasa server using the trained model."""
+def _spawn(servers: Servers, name: str, args: List[str], env: Dict[str, str]) -> subprocess.Popen:
+    log = open(servers.workdir / f"{name}.log", "w")
+    process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    servers.processes.append(process)
+    return process
+
+
+def start(
+    workdir: Path, with_actions: bool = True, token: str = "test-token",
+    with_worker: bool = False, **env_extra: str,
+) -> Servers:
+    """Start an action server and worker (optional) and a Rasa server on a private database."""
     workdir.mkdir(parents=True, exist_ok=True)
     actions_port, rasa_port = free_port(), free_port()
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(yaml.safe_dump(test_endpoints(actions_port, workdir)), encoding="utf-8")
-    servers = Servers(f"http://127.0.0.1:{rasa_port}", token, workdir)
+    database_url = f"sqlite:///{workdir / 'tracker.db'}"
+    migrate(database_url)
+    servers = Servers(f"http://127.0.0.1:{rasa_port}", token, workdir, database_url)
+    env = _env(DATABASE_URL=database_url, RASA_URL=servers.rasa_url, RASA_API_TOKEN=token,
+               **env_extra)
+    python = str(VENV_BIN / "python")
     if with_actions:
-        log = open(workdir / "actions.log", "w")
-        servers.actions = subprocess.Popen(
-            [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
-             "--port", str(actions_port)],
-            cwd=ROOT, env=_env(), stdout=log, stderr=subprocess.STDOUT,
-        )
-        servers.processes.append(servers.actions)
-    log = open(workdir / "rasa.log", "w")
-    rasa = subprocess.Popen(
-        [str(VENV_BIN / "rasa"), "run", "--model", "models/clinic.tar.gz",
-         "--port", str(rasa_port), "--credentials", "credentials.yml",
-         "--endpoints", str(endpoints), "--enable-api", "--auth-token", token],
-        cwd=ROOT, env=_env(), stdout=log, stderr=subprocess.STDOUT,
-    )
-    servers.processes.append(rasa)
+        servers.actions = _spawn(servers, "actions", [
+            python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)
+        ], env)
+    if with_worker:
+        servers.worker = _spawn(servers, "worker", [python, "-m", "actions.worker"], env)
+    rasa = _spawn(servers, "rasa", [
+        str(VENV_BIN / "rasa"), "run", "--model", "models/clinic.tar.gz",
+        "--port", str(rasa_port), "--credentials", "credentials.yml",
+        "--endpoints", str(endpoints), "--enable-api", "--auth-token", token,
+    ], env)
     try:
         if servers.actions is not None:
             wait_for(f"http://127.0.0.1:{actions_port}/health", servers.actions)

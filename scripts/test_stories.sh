@@ -6,6 +6,11 @@ cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2
 port="${TEST_ACTIONS_PORT:-5155}"
 mkdir -p var results
+# the action server writes alerts and hand-offs: give it a fresh, migrated database
+db="var/test-stories.db"
+rm -f "$db" "$db-wal" "$db-shm"
+export DATABASE_URL="sqlite:///$PWD/$db"
+.venv/bin/alembic upgrade head >/dev/null 2>&1
 endpoints=var/test-endpoints.yml
 cat > "$endpoints" <<YAML
 action_endpoint:

@@ -1,15 +1,24 @@
-"""Shared fixtures: project paths, the merged domain, a tracker factory, a dispatcher."""
+"""Shared fixtures: project paths, the merged domain, a tracker factory, a dispatcher,
+settings from a test environment and an in-memory database session."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import pytest
 import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import StaticPool
+
+from actions import db
+from actions.config import Settings, get_settings
+from actions.models import Base
+from scripts.servers import Servers, start
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES_DIR = Path(os.environ.get("SOURCES_DIR", ROOT.parent / "shared" / "sources"))
@@ -49,12 +58,17 @@ def make_tracker() -> Callable[..., Tracker]:
         slots: Optional[Dict[str, Any]] = None,
         events: Optional[List[Dict[str, Any]]] = None,
         sender_id: str = "test-user",
+        channel: Optional[str] = None,
     ) -> Tracker:
+        events = list(events or [])
+        if channel is not None:
+            events.append({"event": "user", "text": (latest_message or {}).get("text", ""),
+                           "input_channel": channel})
         return Tracker(
             sender_id=sender_id,
             slots=slots or {},
             latest_message=latest_message or {},
-            events=events or [],
+            events=events,
             paused=False,
             followup_action=None,
             active_loop={},
@@ -67,3 +81,63 @@ def make_tracker() -> Callable[..., Tracker]:
 @pytest.fixture
 def tracker(make_tracker: Callable[..., Tracker]) -> Tracker:
     return make_tracker()
+
+
+@pytest.fixture
+def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Settings]]:
+    """Apply environment variables and return the settings the code will now see."""
+
+    def _apply(**env: str) -> Settings:
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        get_settings.cache_clear()
+        return get_settings()
+
+    yield _apply
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def db_engine() -> Iterator[Engine]:
+    """A fresh in-memory database with the project's tables, used by all code under test."""
+    engine = db.make_engine("sqlite://", poolclass=StaticPool)
+    Base.metadata.create_all(engine)
+    db.set_engine(engine)
+    yield engine
+    db.set_engine(None)
+    engine.dispose()
+
+
+@pytest.fixture
+def db_session(db_engine: Engine) -> Iterator[Session]:
+    """A session on the in-memory database, for arranging and checking rows."""
+    with Session(db_engine, future=True) as session:
+        yield session
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    """The real Rasa server, action server and notification worker, shared by HTTP tests."""
+    if not MODEL_PATH.exists():
+        pytest.skip("run `make train` first")
+    running = start(Path(tmp_path_factory.mktemp("servers")), with_worker=True)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def vague(servers: Servers) -> list:
+    """Vague messages the trained model is unsure about."""
+    from tests.helpers import unsure_messages
+
+    return unsure_messages(servers)
+
+
+@pytest.fixture
+def server_db(servers: Servers) -> Iterator[Engine]:
+    """The running servers' database, for checking the rows a conversation left."""
+    engine = db.make_engine(servers.database_url)
+    db.set_engine(engine)
+    yield engine
+    db.set_engine(None)
+    engine.dispose()

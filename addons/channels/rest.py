@@ -9,18 +9,18 @@ same URL: ``POST /webhooks/rest/webhook`` with ``{"sender": "...", "message": ".
 - A typed ``/intent`` or ``/restart`` cannot steer the bot: only payloads of buttons the
   bot itself just offered pass as payloads; anything else is read as plain words.
 - If the dialogue fails, times out or produces nothing (e.g. the action server is down),
-  the patient gets the clinic's phone number instead of silence.
+  the patient gets the clinic's phone number instead of silence. A conversation paused for
+  a hand-off is the one deliberate silence (``addons/channels/dialogue.py``); staff replies
+  posted meanwhile are delivered with the next answer.
 - Patient text and sender ids are never logged at INFO or above.
 """
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import json
 import logging
 import re
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.shared.core.events import BotUttered, UserUttered
@@ -29,6 +29,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions.config import get_settings
+from addons.channels.dialogue import Handler, pending_staff_replies, run_turn
 from addons.channels.replies import render
 from addons.text import has_words, neutralise_command, offered_payloads, truncate
 from addons.tracker_store import read_tracker
@@ -39,14 +40,6 @@ SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_.:@+\-]{1,128}$")
 MAX_BODY_BYTES = 256 * 1024
 MAX_METADATA_BYTES = 4096
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff]")
-
-Handler = Callable[[UserMessage], Awaitable[Any]]
-
-
-def sender_tag(sender_id: str) -> str:
-    """A short, non-reversible tag for logs (sender ids can be phone numbers)."""
-    return hashlib.sha256(sender_id.encode("utf-8")).hexdigest()[:10]
-
 
 def _error(status: int, message: str) -> HTTPResponse:
     return response.json({"error": message}, status=status)
@@ -114,25 +107,6 @@ class GuardedRestInput(InputChannel):
     async def _reply(self, request: Request, name: str, sender: str, **values: Any) -> List[Dict]:
         return await render(request.app.ctx.agent, name, sender, self.name(), **values)
 
-    async def _run_dialogue(self, on_new_message: Handler, message: UserMessage) -> bool:
-        """Run the dialogue; True if it finished in time without an error."""
-        timeout = get_settings().turn_timeout_seconds
-        task = asyncio.ensure_future(on_new_message(message))
-        try:
-            # shield: on timeout the turn still completes and is saved; the patient is not
-            # kept waiting for it.
-            await asyncio.wait_for(asyncio.shield(task), timeout=timeout)
-            return True
-        except asyncio.TimeoutError:
-            logger.warning(
-                "Turn for sender %s exceeded %.1fs", sender_tag(message.sender_id), timeout
-            )
-        except Exception as exc:  # noqa: BLE001 - any failure must still answer the patient
-            logger.error(
-                "Turn for sender %s failed: %s", sender_tag(message.sender_id), type(exc).__name__
-            )
-        return False
-
     async def handle(self, request: Request, on_new_message: Handler) -> HTTPResponse:
         """Validate one webhook call and answer it."""
         body, error = parse_request(request)
@@ -155,14 +129,19 @@ class GuardedRestInput(InputChannel):
         if truncated:
             metadata = {**(metadata or {}), "truncated": True}
 
+        agent = request.app.ctx.agent
+        # REST cannot push: staff replies posted since the patient's last message come first.
+        staff = await pending_staff_replies(agent, sender)
         collector = CollectingOutputChannel()
         message = UserMessage(
             text, collector, sender, input_channel=self.name(), metadata=metadata
         )
-        ok = await self._run_dialogue(on_new_message, message)
+        turn = await run_turn(agent, on_new_message, message, settings.turn_timeout_seconds)
         replies = list(collector.messages)
-        if not ok or not replies:
-            replies = await self._reply(request, "utter_technical_difficulty", sender)
+        if not turn.ok or (not replies and not turn.paused):
+            # keep whatever was already said (e.g. a safety instruction), then the phone
+            replies += await self._reply(request, "utter_technical_difficulty", sender)
+        replies = staff + replies
         if truncated:
             note = await self._reply(
                 request, "utter_message_truncated", sender, max_chars=settings.max_message_chars

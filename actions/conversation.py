@@ -1,0 +1,50 @@
+"""Facts about the patient's latest message, as the action server sees them."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any, Dict
+
+from rasa_sdk import Tracker
+
+
+@dataclass(frozen=True)
+class MessageContext:
+    """Where a message came from and what it said."""
+
+    conversation_id: str
+    channel: str
+    message_id: str
+    text: str
+    intent: str
+
+
+def _message_id(latest: Dict[str, Any], conversation_id: str) -> str:
+    message_id = latest.get("message_id")
+    if message_id:
+        return str(message_id)[:64]
+    seed = f"{conversation_id}\n{latest.get('text') or ''}"
+    return hashlib.sha256(seed.encode("utf-8")).hexdigest()[:32]
+
+
+def last_patient_words(tracker: Tracker) -> str:
+    """The newest message the patient typed (skipping button payloads such as ``/deny``)."""
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "user":
+            text = (event.get("text") or "").strip()
+            if text and not text.startswith("/"):
+                return text
+    return str((tracker.latest_message or {}).get("text") or "")
+
+
+def message_context(tracker: Tracker) -> MessageContext:
+    """The latest user message with its conversation, channel and message id."""
+    latest = tracker.latest_message or {}
+    return MessageContext(
+        conversation_id=tracker.sender_id,
+        channel=tracker.get_latest_input_channel() or "unknown",
+        message_id=_message_id(latest, tracker.sender_id),
+        text=str(latest.get("text") or ""),
+        intent=str((latest.get("intent") or {}).get("name") or ""),
+    )

@@ -1,0 +1,98 @@
+"""Hand-off to a person: record the request, say when staff will reply, pause the bot.
+
+While paused, Rasa stores the patient's messages without answering them (red flags are
+still answered: see ``addons/channels/dialogue.py``). Staff reply and resume the bot with
+``python -m actions.staff_cli`` (or the review console), which use Rasa's HTTP API.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import List, Tuple
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ConversationPaused, EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.config import get_settings
+from actions.conversation import MessageContext, last_patient_words, message_context
+from actions.db import run_in_thread, session_scope
+from actions.models import HandoffRequest, utcnow
+from actions.notifier import handoff_payload
+from actions.outbox import enqueue
+from actions.redact import sender_tag
+
+logger = logging.getLogger(__name__)
+
+ASKED_INTENT = "request_human"
+
+
+def record_handoff(
+    context: MessageContext, reason: str, text: str, office_open: bool
+) -> Tuple[int, bool]:
+    """Store the hand-off request and its notifications once per message."""
+    settings = get_settings().notify
+    with session_scope() as session:
+        existing = session.execute(
+            select(HandoffRequest.id).where(
+                HandoffRequest.conversation_id == context.conversation_id,
+                HandoffRequest.message_id == context.message_id,
+            )
+        ).scalar_one_or_none()
+        if existing is not None:
+            return int(existing), False
+        request = HandoffRequest(
+            channel=context.channel, conversation_id=context.conversation_id,
+            message_id=context.message_id, reason=reason, message_text=text,
+            during_office_hours=office_open, status="open",
+        )
+        session.add(request)
+        session.flush()
+        enqueue(session, "handoff_request", request.id,
+                handoff_payload(request, settings.include_text), settings.targets)
+        return int(request.id), True
+
+
+class ActionRequestHandoff(Action):
+    """Queue the conversation for staff and pause the bot until they resume it."""
+
+    def name(self) -> str:
+        """Action name used in rules (request_human and the second fallback)."""
+        return "action_request_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Record the request and pause; if it cannot be recorded, give the phone instead."""
+        settings = get_settings()
+        context = message_context(tracker)
+        reason = "patient_request" if context.intent == ASKED_INTENT else "fallback"
+        now = utcnow()
+        office_open = settings.office_hours.is_open(now)
+        try:
+            request_id, _ = await run_in_thread(
+                record_handoff, context, reason, last_patient_words(tracker), office_open
+            )
+        except SQLAlchemyError as exc:
+            logger.error("Could not store a hand-off for conversation %s: %s",
+                         sender_tag(context.conversation_id), type(exc).__name__)
+            dispatcher.utter_message(response="utter_handoff_unavailable")
+            return []
+        logger.info("Hand-off #%d (%s) queued; conversation %s paused", request_id, reason,
+                    sender_tag(context.conversation_id))
+        if office_open:
+            dispatcher.utter_message(
+                response="utter_handoff_open", handoff_reply_minutes=settings.handoff_reply_minutes
+            )
+        else:
+            opening = settings.office_hours.next_opening(now)
+            dispatcher.utter_message(
+                response="utter_handoff_closed" if opening else "utter_handoff_open",
+                next_open_day=opening.strftime("%A") if opening else "",
+                next_open_time=opening.strftime("%-I:%M %p") if opening else "",
+                handoff_reply_minutes=settings.handoff_reply_minutes,
+            )
+        return [ConversationPaused()]

@@ -1,0 +1,106 @@
+"""Tables the assistant owns in the project database (Rasa's ``events`` table is Rasa's).
+
+Times are naive UTC. Every table has a status so staff (the review console) can work
+through it; the Alembic migrations in ``migrations/versions`` create and change them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import declarative_base
+
+Base: Any = declarative_base()
+
+
+def utcnow() -> datetime:
+    """Now, as naive UTC (what every timestamp column stores)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class StaffAlert(Base):
+    """A red-flag message: staff must follow it up (status new -> acknowledged -> closed)."""
+
+    __tablename__ = "staff_alerts"
+    STATUSES = ("new", "acknowledged", "closed")
+
+    id = Column(Integer, primary_key=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    channel = Column(String(32), nullable=False)
+    conversation_id = Column(String(255), nullable=False)
+    message_id = Column(String(64), nullable=False)
+    level = Column(String(16), nullable=False)  # emergency | urgent
+    concepts = Column(JSON, nullable=False, default=list)
+    evidence = Column(JSON, nullable=False, default=list)  # the matched words
+    message_text = Column(Text, nullable=False)
+    status = Column(String(16), nullable=False, default="new")
+    handled_by = Column(String(120))
+    handled_at = Column(DateTime)
+
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "message_id", name="uq_staff_alert_message"),
+        Index("ix_staff_alerts_status_created", "status", "created_at"),
+    )
+
+
+class HandoffRequest(Base):
+    """A patient waiting for a person; the bot is paused for that conversation meanwhile."""
+
+    __tablename__ = "handoff_requests"
+    STATUSES = ("open", "answered", "closed")
+
+    id = Column(Integer, primary_key=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    channel = Column(String(32), nullable=False)
+    conversation_id = Column(String(255), nullable=False)
+    message_id = Column(String(64), nullable=False)
+    reason = Column(String(32), nullable=False)  # patient_request | fallback
+    message_text = Column(Text, nullable=False)
+    during_office_hours = Column(Boolean, nullable=False)
+    status = Column(String(16), nullable=False, default="open")
+    staff_name = Column(String(120))
+    answered_at = Column(DateTime)
+    closed_at = Column(DateTime)
+
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "message_id", name="uq_handoff_message"),
+        Index("ix_handoff_requests_status_created", "status", "created_at"),
+    )
+
+
+class OutboxMessage(Base):
+    """A notification to deliver (transactional outbox): written with the row it reports.
+
+    ``actions.worker`` delivers pending rows with retries and backoff; a delivery claims a
+    row first, so two workers never send the same row at once.
+    """
+
+    __tablename__ = "outbox"
+    STATUSES = ("pending", "sent", "failed")
+
+    id = Column(Integer, primary_key=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    delivery_id = Column(String(36), nullable=False, unique=True)  # idempotency key
+    kind = Column(String(32), nullable=False)  # staff_alert | handoff_request
+    target = Column(String(16), nullable=False)  # log | webhook
+    ref_id = Column(Integer, nullable=False)
+    payload = Column(JSON, nullable=False)
+    status = Column(String(16), nullable=False, default="pending")
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(DateTime, nullable=False, default=utcnow)
+    last_error = Column(String(300))
+    sent_at = Column(DateTime)
+
+    __table_args__ = (Index("ix_outbox_status_due", "status", "next_attempt_at"),)

@@ -1,0 +1,92 @@
+"""Red-flag alerts: after the patient has been told what to do, tell the staff.
+
+The instruction itself (``utter_urgent_symptom``) is sent by Rasa before this action runs,
+so a failure here can never hold it back. This action stores a ``StaffAlert`` row and, in
+the same transaction, the outbox rows the notification worker delivers.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Tuple
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.config import get_settings
+from actions.conversation import MessageContext, message_context
+from actions.db import run_in_thread, session_scope
+from actions.models import StaffAlert
+from actions.notifier import alert_payload
+from actions.outbox import enqueue
+from actions.redact import sender_tag
+
+logger = logging.getLogger(__name__)
+
+LEVELS = ("emergency", "urgent")
+LEVEL_ENTITY = "red_flag_level"
+
+
+def red_flag_level(tracker: Tracker) -> str:
+    """The level the guard set on the latest message (slot as a backup; urgent if unknown)."""
+    for entity in (tracker.latest_message or {}).get("entities") or []:
+        if entity.get("entity") == LEVEL_ENTITY and entity.get("value") in LEVELS:
+            return str(entity["value"])
+    slot = tracker.get_slot(LEVEL_ENTITY)
+    return str(slot) if slot in LEVELS else "urgent"
+
+
+def record_alert(context: MessageContext, level: str, red_flag: Dict[str, Any]) -> Tuple[int, bool]:
+    """Store the alert and its notifications once per message; returns (id, created)."""
+    settings = get_settings().notify
+    with session_scope() as session:
+        existing = session.execute(
+            select(StaffAlert.id).where(
+                StaffAlert.conversation_id == context.conversation_id,
+                StaffAlert.message_id == context.message_id,
+            )
+        ).scalar_one_or_none()
+        if existing is not None:
+            return int(existing), False
+        alert = StaffAlert(
+            channel=context.channel, conversation_id=context.conversation_id,
+            message_id=context.message_id, level=level,
+            concepts=[str(c) for c in red_flag.get("concepts") or []],
+            evidence=[str(e) for e in red_flag.get("evidence") or []],
+            message_text=context.text, status="new",
+        )
+        session.add(alert)
+        session.flush()
+        enqueue(session, "staff_alert", alert.id, alert_payload(alert, settings.include_text),
+                settings.targets)
+        return int(alert.id), True
+
+
+class ActionRaiseStaffAlert(Action):
+    """Store a staff alert for the red flag in the latest message."""
+
+    def name(self) -> str:
+        """Action name used in rules and by the channels while a conversation is paused."""
+        return "action_raise_staff_alert"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Record the alert; a database failure is logged (the patient was already told)."""
+        context = message_context(tracker)
+        level = red_flag_level(tracker)
+        red_flag = (tracker.latest_message or {}).get("red_flag") or {}
+        try:
+            alert_id, created = await run_in_thread(record_alert, context, level, red_flag)
+        except SQLAlchemyError as exc:
+            logger.error("Could not store a %s alert for conversation %s: %s", level,
+                         sender_tag(context.conversation_id), type(exc).__name__)
+            return []
+        if created:
+            logger.warning("Staff alert #%d raised: level=%s channel=%s conversation=%s",
+                           alert_id, level, context.channel, sender_tag(context.conversation_id))
+        return []

@@ -1,0 +1,155 @@
+"""Staff side of hand-offs and alerts: list, reply into a conversation, resume the bot.
+
+``python -m actions.staff --help``. Replies go through Rasa's HTTP API (the running Rasa
+server owns the conversations): a bot message marked as a staff reply is appended and
+delivered on the patient's channel, and ``resume`` appends ``ConversationResumed``. The API
+token is ``RASA_API_TOKEN`` or the file ``make run`` writes (``var/api_token``).
+The review console (later) calls the same functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, Dict, List, Optional, Sequence
+from urllib.parse import quote
+
+import requests
+from sqlalchemy import select
+
+from actions.config import Settings, get_settings
+from actions.db import session_scope
+from actions.models import HandoffRequest, StaffAlert, utcnow
+
+STAFF_REPLY_KEY = "staff_reply"  # also read by addons/channels/dialogue.py
+
+
+class StaffActionError(RuntimeError):
+    """A staff action could not be carried out (message says why, for the staff member)."""
+
+
+def post_events(settings: Settings, conversation_id: str, events: List[Dict[str, Any]]) -> None:
+    """Append events to a live conversation and deliver bot messages on its channel."""
+    if not settings.rasa_api_token:
+        raise StaffActionError("No API token: set RASA_API_TOKEN (as for `make run`).")
+    url = f"{settings.rasa_url}/conversations/{quote(conversation_id, safe='')}/tracker/events"
+    params = {"token": settings.rasa_api_token, "output_channel": "latest",
+              "execute_side_effects": "true"}
+    try:
+        answer = requests.post(url, params=params, json=events, timeout=15)
+    except requests.RequestException as exc:
+        raise StaffActionError(f"Rasa server not reachable at {settings.rasa_url}") from exc
+    if answer.status_code != 200:
+        raise StaffActionError(f"Rasa server answered HTTP {answer.status_code}")
+
+
+def _handoff(session: Any, handoff_id: int) -> HandoffRequest:
+    request = session.get(HandoffRequest, handoff_id)
+    if request is None:
+        raise StaffActionError(f"No hand-off request #{handoff_id}.")
+    return request
+
+
+def reply(handoff_id: int, text: str, staff: str, resume: bool = False,
+          settings: Optional[Settings] = None) -> None:
+    """Send a staff message into the hand-off's conversation; optionally resume the bot."""
+    settings = settings or get_settings()
+    text = text.strip()
+    if not text:
+        raise StaffActionError("The reply is empty.")
+    with session_scope() as session:
+        conversation_id = _handoff(session, handoff_id).conversation_id
+    events: List[Dict[str, Any]] = [
+        {"event": "bot", "text": text, "metadata": {STAFF_REPLY_KEY: True, "staff": staff}}
+    ]
+    if resume:
+        events.append({"event": "resume"})
+    post_events(settings, conversation_id, events)
+    with session_scope() as session:
+        request = _handoff(session, handoff_id)
+        request.staff_name = staff
+        request.answered_at = request.answered_at or utcnow()
+        request.status = "closed" if resume else "answered"
+        if resume:
+            request.closed_at = utcnow()
+
+
+def resume(handoff_id: int, staff: str, settings: Optional[Settings] = None) -> None:
+    """Give the conversation back to the bot and close the hand-off."""
+    settings = settings or get_settings()
+    with session_scope() as session:
+        conversation_id = _handoff(session, handoff_id).conversation_id
+    post_events(settings, conversation_id, [{"event": "resume"}])
+    with session_scope() as session:
+        request = _handoff(session, handoff_id)
+        request.status, request.closed_at = "closed", utcnow()
+        request.staff_name = request.staff_name or staff
+
+
+def set_alert_status(alert_id: int, status: str, staff: str) -> None:
+    """Acknowledge or close a staff alert."""
+    if status not in StaffAlert.STATUSES:
+        raise StaffActionError(f"Status must be one of {', '.join(StaffAlert.STATUSES)}.")
+    with session_scope() as session:
+        alert = session.get(StaffAlert, alert_id)
+        if alert is None:
+            raise StaffActionError(f"No staff alert #{alert_id}.")
+        alert.status, alert.handled_by, alert.handled_at = status, staff, utcnow()
+
+
+def listing(show_all: bool = False) -> List[str]:
+    """Open hand-offs and alerts (or all of them), newest first, one line each."""
+    lines: List[str] = []
+    with session_scope() as session:
+        alerts = select(StaffAlert).order_by(StaffAlert.created_at.desc())
+        handoffs = select(HandoffRequest).order_by(HandoffRequest.created_at.desc())
+        if not show_all:
+            alerts = alerts.where(StaffAlert.status != "closed")
+            handoffs = handoffs.where(HandoffRequest.status != "closed")
+        for a in session.execute(alerts.limit(200)).scalars():
+            lines.append(f"alert   #{a.id:<5} {a.created_at:%Y-%m-%d %H:%M} {a.level:<9} "
+                         f"{a.status:<12} {a.channel:<8} {a.conversation_id}  "
+                         f"[{', '.join(a.evidence or [])}]")
+        for h in session.execute(handoffs.limit(200)).scalars():
+            lines.append(f"handoff #{h.id:<5} {h.created_at:%Y-%m-%d %H:%M} {h.reason:<15} "
+                         f"{h.status:<9} {h.channel:<8} {h.conversation_id}")
+    return lines
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Command-line entry point; returns the exit code."""
+    parser = argparse.ArgumentParser(
+        prog="python -m actions.staff", description=(__doc__ or "").split("\n")[0]
+    )
+    parser.add_argument("--staff", default="staff", help="your name, stored with each action")
+    commands = parser.add_subparsers(dest="command", required=True)
+    show = commands.add_parser("list", help="open alerts and hand-off requests")
+    show.add_argument("--all", action="store_true", help="include closed ones")
+    say = commands.add_parser("reply", help="send a message into a hand-off's conversation")
+    say.add_argument("handoff_id", type=int)
+    say.add_argument("text")
+    say.add_argument("--resume", action="store_true", help="also give the chat back to the bot")
+    back = commands.add_parser("resume", help="give a hand-off's conversation back to the bot")
+    back.add_argument("handoff_id", type=int)
+    for name in ("ack", "close"):
+        alert = commands.add_parser(name, help=f"{name} a staff alert")
+        alert.add_argument("alert_id", type=int)
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "list":
+            print("\n".join(listing(args.all)) or "Nothing open.")
+        elif args.command == "reply":
+            reply(args.handoff_id, args.text, args.staff, args.resume)
+        elif args.command == "resume":
+            resume(args.handoff_id, args.staff)
+        else:
+            status = "acknowledged" if args.command == "ack" else "closed"
+            set_alert_status(args.alert_id, status, args.staff)
+    except StaffActionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

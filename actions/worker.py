@@ -1,0 +1,84 @@
+"""Background worker: delivers pending staff notifications with retries and backoff.
+
+``python -m actions.worker`` (started by ``make run``) polls the outbox every
+``WORKER_POLL_SECONDS``; ``--once`` delivers what is due and exits. Everything it needs is
+in the database, so stopping or restarting it loses nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+from typing import List, Optional
+
+import aiohttp
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.config import NotifySettings, get_settings
+from actions.db import run_in_thread
+from actions.notifier import deliver
+from actions.outbox import claim_due, record_result
+
+logger = logging.getLogger(__name__)
+
+
+async def run_once(settings: NotifySettings, http: aiohttp.ClientSession) -> int:
+    """Deliver every due notification once; returns how many were delivered."""
+    delivered = 0
+    while True:
+        batch = await run_in_thread(claim_due)
+        if not batch:
+            return delivered
+        for message in batch:
+            error = await deliver(message, settings, http)
+            status = await run_in_thread(record_result, message, error, settings)
+            if error is None:
+                delivered += 1
+            else:
+                log = logger.error if status == "failed" else logger.warning
+                log("Notification %s (%s) attempt %d failed: %s; now %s", message.id,
+                    message.target, message.attempts, error, status)
+
+
+async def run_forever(settings: NotifySettings, stop: asyncio.Event) -> None:
+    """Poll until ``stop`` is set; a database outage is logged and retried."""
+    async with aiohttp.ClientSession() as http:
+        while not stop.is_set():
+            try:
+                await run_once(settings, http)
+            except SQLAlchemyError as exc:
+                logger.error("Outbox unavailable (%s); retrying", type(exc).__name__)
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=settings.poll_seconds)
+            except asyncio.TimeoutError:
+                pass
+
+
+async def _main(once: bool) -> None:
+    settings = get_settings().notify
+    if once:
+        async with aiohttp.ClientSession() as http:
+            count = await run_once(settings, http)
+        logger.info("Delivered %d notification(s)", count)
+        return
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    logger.info("Notification worker started (targets: %s)", ", ".join(settings.targets))
+    await run_forever(settings, stop)
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--once", action="store_true", help="deliver what is due, then exit")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    asyncio.run(_main(args.once))
+
+
+if __name__ == "__main__":
+    main()

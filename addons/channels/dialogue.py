@@ -1,0 +1,100 @@
+"""One patient turn, shared by every channel: time limit, paused conversations, red flags.
+
+- The turn runs with a time limit; on timeout or error the caller answers with the clinic's
+  phone (the turn itself still completes and is saved).
+- A conversation paused for a hand-off stores the patient's messages without answering
+  them (Rasa's ``ConversationPaused``) -- except red flags: the safety instruction and the
+  staff alert run even while paused, because a patient waiting for staff can still be
+  in danger.
+- Staff replies posted while the patient was away are found here, so channels that cannot
+  push messages (REST) can deliver them with the next answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Dict, List, Optional
+
+from rasa.core.channels.channel import UserMessage
+from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from actions.redact import sender_tag
+from actions.staff import STAFF_REPLY_KEY
+from addons.tracker_store import read_tracker
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[UserMessage], Awaitable[Any]]
+
+URGENT_INTENT = "urgent_symptom"
+# Run in this order for a red flag in a paused conversation (same as the rule otherwise).
+PAUSED_SAFETY_ACTIONS = ("utter_urgent_symptom", "action_raise_staff_alert")
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    """How a turn went: finished in time without error, and whether the bot is paused."""
+
+    ok: bool
+    paused: bool
+
+
+async def _tracker(agent: Any, sender_id: str) -> Optional[DialogueStateTracker]:
+    store = getattr(agent, "tracker_store", None)
+    return await read_tracker(store, sender_id) if store is not None else None
+
+
+def staff_replies_since_last_message(tracker: Optional[DialogueStateTracker]) -> List[str]:
+    """Texts staff posted after the patient's latest message (oldest first)."""
+    texts: List[str] = []
+    for event in reversed(tracker.events if tracker is not None else []):
+        if isinstance(event, UserUttered):
+            break
+        if isinstance(event, BotUttered) and (event.metadata or {}).get(STAFF_REPLY_KEY):
+            texts.append(event.text or "")
+    return [text for text in reversed(texts) if text]
+
+
+async def pending_staff_replies(agent: Any, sender_id: str) -> List[Dict[str, Any]]:
+    """Staff replies the patient has not seen yet, as REST-shaped messages."""
+    texts = staff_replies_since_last_message(await _tracker(agent, sender_id))
+    return [{"recipient_id": sender_id, "text": text, "custom": {"from_staff": True}}
+            for text in texts]
+
+
+async def _answer_red_flag_while_paused(agent: Any, message: UserMessage) -> None:
+    async with agent.lock_store.lock(message.sender_id):
+        for action in PAUSED_SAFETY_ACTIONS:
+            await agent.execute_action(
+                message.sender_id, action, message.output_channel, "RedFlagGuard", 1.0
+            )
+
+
+async def run_turn(agent: Any, on_new_message: Handler, message: UserMessage,
+                   timeout: float) -> TurnResult:
+    """Run the dialogue for one message (see the module docstring)."""
+    tag = sender_tag(message.sender_id)
+    try:
+        # shield: on timeout the turn still completes and is saved; the patient is not
+        # kept waiting for it.
+        await asyncio.wait_for(asyncio.shield(on_new_message(message)), timeout=timeout)
+    except asyncio.TimeoutError:
+        logger.warning("Turn for sender %s exceeded %.1fs", tag, timeout)
+        return TurnResult(ok=False, paused=False)
+    except Exception as exc:  # noqa: BLE001 - any failure must still answer the patient
+        logger.error("Turn for sender %s failed: %s", tag, type(exc).__name__)
+        return TurnResult(ok=False, paused=False)
+    tracker = await _tracker(agent, message.sender_id)
+    if tracker is None or not tracker.is_paused():
+        return TurnResult(ok=True, paused=False)
+    if tracker.latest_message and tracker.latest_message.intent.get("name") == URGENT_INTENT:
+        logger.warning("Red flag in paused conversation %s: answering it", tag)
+        try:
+            await asyncio.wait_for(_answer_red_flag_while_paused(agent, message), timeout)
+        except Exception as exc:  # noqa: BLE001 - report, and let the caller answer
+            logger.error("Red flag for paused sender %s failed: %s", tag, type(exc).__name__)
+            return TurnResult(ok=False, paused=True)
+    return TurnResult(ok=True, paused=True)

@@ -1,0 +1,68 @@
+"""Helpers for the HTTP tests: expected texts, fresh senders, vague messages."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Dict, List
+
+import requests
+
+from actions.config import get_settings
+from scripts.servers import Servers
+
+
+def render(domain: Dict[str, Any], name: str, **values: Any) -> str:
+    """The default (web) text of a response, filled in as the bot would."""
+    text = next(v["text"] for v in domain["responses"][name] if not v.get("channel"))
+    return str(text).format(**get_settings().clinic.as_template_vars(),
+                            **{"max_chars": "{max_chars}", **values})
+
+
+def sender() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+def level_text(domain: Dict[str, Any], level: str) -> str:
+    """The web instruction for one red-flag level."""
+    variant = next(
+        v
+        for v in domain["responses"]["utter_urgent_symptom"]
+        if not v.get("channel") and (v.get("condition") or [{}])[0].get("value") == level
+    )
+    return str(variant["text"]).format(**get_settings().clinic.as_template_vars())
+
+
+def handoff_prefixes(domain: Dict[str, Any]) -> List[str]:
+    """How the open- and closed-office hand-off messages begin (the rest depends on time)."""
+    names = ("utter_handoff_open", "utter_handoff_closed")
+    blanks = {"handoff_reply_minutes": "", "next_open_day": "", "next_open_time": ""}
+    return [render(domain, name, **blanks)[:40] for name in names]
+
+
+def is_handoff(domain: Dict[str, Any], text: str) -> bool:
+    return any(text.startswith(prefix) for prefix in handoff_prefixes(domain))
+
+
+# Vague messages; the tests use the ones the trained model is unsure about (found through
+# /model/parse), so the fallback flow is tested whatever the exact confidences are.
+VAGUE = [
+    "what about afterwards", "tell me more about the bone", "the thing with the needle", "hmm",
+    "what about it then", "and the other one", "more on that", "the bone part",
+    "what else about it", "so about the thing", "about that stuff before",
+]
+
+
+def unsure_messages(running: Servers) -> list:
+    """The VAGUE messages this model routes to nlu_fallback (asked via /model/parse)."""
+    found = []
+    for text in VAGUE:
+        parse = requests.post(
+            f"{running.rasa_url}/model/parse",
+            params={"token": running.token},
+            json={"text": text},
+            timeout=30,
+        ).json()
+        if parse["intent"]["name"] == "nlu_fallback":
+            found.append(text)
+    assert len(found) >= 2, f"model is confident about every vague message: {VAGUE}"
+    return found

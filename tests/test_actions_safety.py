@@ -1,0 +1,93 @@
+"""action_raise_staff_alert: one StaffAlert row per red-flag message, with its notifications."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+
+from actions import safety
+from actions.models import OutboxMessage, StaffAlert
+from actions.safety import ActionRaiseStaffAlert
+
+TEXT = "I had kyphoplasty Tuesday and now I can't feel my legs"
+
+
+def red_flag_message(level: str = "emergency", message_id: str = "m-1") -> dict:
+    return {
+        "text": TEXT,
+        "message_id": message_id,
+        "intent": {"name": "urgent_symptom", "confidence": 1.0},
+        "entities": [{"entity": "red_flag_level", "value": level, "start": 37, "end": 54}],
+        "red_flag": {"level": level, "concepts": ["leg_paralysis"],
+                     "evidence": ["can't feel my legs"], "suppressed": []},
+    }
+
+
+async def test_alert_row_holds_what_staff_need(db_session, dispatcher, domain, make_tracker):
+    tracker = make_tracker(red_flag_message(), sender_id="conv-7", channel="twilio")
+    events = await ActionRaiseStaffAlert().run(dispatcher, tracker, domain)
+    assert events == [] and dispatcher.messages == []
+    alert = db_session.execute(select(StaffAlert)).scalar_one()
+    assert (alert.level, alert.channel, alert.conversation_id) == ("emergency", "twilio", "conv-7")
+    assert alert.evidence == ["can't feel my legs"] and alert.concepts == ["leg_paralysis"]
+    assert alert.message_text == TEXT and alert.status == "new" and alert.created_at
+    outbox = db_session.execute(select(OutboxMessage)).scalars().all()
+    assert [(o.kind, o.target, o.ref_id, o.status) for o in outbox] == [
+        ("staff_alert", "log", alert.id, "pending")
+    ]
+    assert "message_text" not in outbox[0].payload  # text only if configured
+
+
+async def test_one_alert_per_message_even_if_the_action_is_retried(
+    db_session, dispatcher, domain, make_tracker
+):
+    tracker = make_tracker(red_flag_message(), channel="rest")
+    for _ in range(3):
+        await ActionRaiseStaffAlert().run(dispatcher, tracker, domain)
+    assert len(db_session.execute(select(StaffAlert)).scalars().all()) == 1
+    assert len(db_session.execute(select(OutboxMessage)).scalars().all()) == 1
+    other = make_tracker(red_flag_message(message_id="m-2"), channel="rest")
+    await ActionRaiseStaffAlert().run(dispatcher, other, domain)
+    assert len(db_session.execute(select(StaffAlert)).scalars().all()) == 2
+
+
+async def test_webhook_target_and_text_when_configured(
+    db_session, dispatcher, domain, make_tracker, settings_env
+):
+    settings_env(STAFF_WEBHOOK_URL="http://127.0.0.1:9/hook", STAFF_WEBHOOK_INCLUDE_TEXT="true")
+    await ActionRaiseStaffAlert().run(dispatcher, make_tracker(red_flag_message()), domain)
+    outbox = db_session.execute(select(OutboxMessage)).scalars().all()
+    assert sorted(o.target for o in outbox) == ["log", "webhook"]
+    assert all(o.payload["message_text"] == TEXT for o in outbox)
+    assert len({o.delivery_id for o in outbox}) == 2
+
+
+async def test_level_comes_from_the_guard_then_the_slot(db_session, dispatcher, domain,
+                                                        make_tracker):
+    message = red_flag_message("urgent")
+    await ActionRaiseStaffAlert().run(dispatcher, make_tracker(message), domain)
+    no_entity = {**red_flag_message(message_id="m-9"), "entities": []}
+    await ActionRaiseStaffAlert().run(
+        dispatcher, make_tracker(no_entity, slots={"red_flag_level": "emergency"}), domain
+    )
+    unknown = {**red_flag_message(message_id="m-10"), "entities": []}
+    await ActionRaiseStaffAlert().run(dispatcher, make_tracker(unknown), domain)
+    levels = db_session.execute(select(StaffAlert.level).order_by(StaffAlert.id)).scalars().all()
+    assert levels == ["urgent", "emergency", "urgent"]
+
+
+async def test_database_down_is_logged_without_patient_data(
+    monkeypatch, dispatcher, domain, make_tracker, caplog
+):
+    def broken(*_: object) -> None:
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(safety, "record_alert", broken)
+    tracker = make_tracker(red_flag_message(), sender_id="+15550001111")
+    with caplog.at_level(logging.INFO):
+        events = await ActionRaiseStaffAlert().run(dispatcher, tracker, domain)
+    assert events == [] and dispatcher.messages == []
+    assert "Could not store" in caplog.text
+    assert "legs" not in caplog.text and "5550001111" not in caplog.text

@@ -1,0 +1,147 @@
+"""Staff tools: reply into a paused conversation and resume it through Rasa's HTTP API."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any, Dict, Iterator, List
+from urllib.parse import parse_qs, unquote, urlparse
+
+import pytest
+from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import select
+
+from actions import staff
+from actions.config import get_settings
+from actions.db import session_scope
+from actions.models import HandoffRequest, StaffAlert
+from addons.channels.dialogue import staff_replies_since_last_message
+
+CONVERSATION = "+1 555/0003333"
+
+
+class FakeRasa(BaseHTTPRequestHandler):
+    calls: List[Dict[str, Any]] = []
+    status = 200
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        url = urlparse(self.path)
+        length = int(self.headers.get("Content-Length", 0))
+        FakeRasa.calls.append({"path": unquote(url.path), "query": parse_qs(url.query),
+                               "body": json.loads(self.rfile.read(length))})
+        self.send_response(FakeRasa.status)
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *_: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def rasa_api() -> Iterator[Any]:
+    FakeRasa.calls, FakeRasa.status = [], 200
+    server = HTTPServer(("127.0.0.1", 0), FakeRasa)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings = dataclasses.replace(
+        get_settings(), rasa_url=f"http://127.0.0.1:{server.server_port}", rasa_api_token="tok"
+    )
+    yield settings
+    server.shutdown()
+
+
+def add_handoff() -> int:
+    with session_scope() as session:
+        request = HandoffRequest(channel="twilio", conversation_id=CONVERSATION, message_id="m",
+                                 reason="patient_request", message_text="a person please",
+                                 during_office_hours=True)
+        session.add(request)
+        session.flush()
+        return int(request.id)
+
+
+def test_reply_posts_a_staff_message_to_the_patients_channel(db_engine, rasa_api):
+    handoff_id = add_handoff()
+    staff.reply(handoff_id, "  Hi, this is Nurse Kim. How can I help?  ", "kim",
+                settings=rasa_api)
+    [call] = FakeRasa.calls
+    assert call["path"] == f"/conversations/{CONVERSATION}/tracker/events"
+    assert call["query"] == {"token": ["tok"], "output_channel": ["latest"],
+                             "execute_side_effects": ["true"]}
+    assert call["body"] == [{"event": "bot", "text": "Hi, this is Nurse Kim. How can I help?",
+                             "metadata": {"staff_reply": True, "staff": "kim"}}]
+    with session_scope() as session:
+        row = session.get(HandoffRequest, handoff_id)
+        assert (row.status, row.staff_name) == ("answered", "kim") and row.answered_at
+
+
+def test_reply_with_resume_and_resume_alone_close_the_handoff(db_engine, rasa_api):
+    first, second = add_handoff(), add_handoff_other()
+    staff.reply(first, "All sorted, the bot can help again.", "kim", resume=True,
+                settings=rasa_api)
+    assert FakeRasa.calls[-1]["body"][-1] == {"event": "resume"}
+    staff.resume(second, "lee", settings=rasa_api)
+    assert FakeRasa.calls[-1]["body"] == [{"event": "resume"}]
+    with session_scope() as session:
+        rows = session.execute(select(HandoffRequest).order_by(HandoffRequest.id)).scalars()
+        assert [(r.status, r.staff_name) for r in rows] == [("closed", "kim"), ("closed", "lee")]
+
+
+def add_handoff_other() -> int:
+    with session_scope() as session:
+        request = HandoffRequest(channel="rest", conversation_id="web-1", message_id="m2",
+                                 reason="fallback", message_text="?", during_office_hours=False)
+        session.add(request)
+        session.flush()
+        return int(request.id)
+
+
+def test_failures_are_reported_and_change_nothing(db_engine, rasa_api):
+    handoff_id = add_handoff()
+    FakeRasa.status = 404
+    with pytest.raises(staff.StaffActionError, match="HTTP 404"):
+        staff.reply(handoff_id, "hello", "kim", settings=rasa_api)
+    with pytest.raises(staff.StaffActionError, match="empty"):
+        staff.reply(handoff_id, "   ", "kim", settings=rasa_api)
+    with pytest.raises(staff.StaffActionError, match="No hand-off"):
+        staff.reply(999, "hello", "kim", settings=rasa_api)
+    no_token = dataclasses.replace(rasa_api, rasa_api_token="")
+    with pytest.raises(staff.StaffActionError, match="token"):
+        staff.resume(handoff_id, "kim", settings=no_token)
+    down = dataclasses.replace(rasa_api, rasa_url="http://127.0.0.1:9")
+    with pytest.raises(staff.StaffActionError, match="not reachable"):
+        staff.resume(handoff_id, "kim", settings=down)
+    with session_scope() as session:
+        assert session.get(HandoffRequest, handoff_id).status == "open"
+
+
+def test_cli_lists_and_acknowledges_alerts(db_engine, capsys):
+    with session_scope() as session:
+        session.add(StaffAlert(channel="rest", conversation_id="c1", message_id="m",
+                               level="emergency", evidence=["chest pain"], message_text="x"))
+    add_handoff()
+    assert staff.main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "alert   #1" in out and "chest pain" in out and "handoff #1" in out
+    assert staff.main(["--staff", "kim", "ack", "1"]) == 0
+    assert staff.main(["close", "42"]) == 1
+    assert "No staff alert #42" in capsys.readouterr().err
+    with session_scope() as session:
+        alert = session.get(StaffAlert, 1)
+        assert (alert.status, alert.handled_by) == ("acknowledged", "kim")
+
+
+def test_rest_delivers_staff_replies_posted_since_the_last_message():
+    tracker = DialogueStateTracker.from_events("c", [
+        UserUttered("a person please"),
+        BotUttered("I've passed your conversation to our team."),
+        BotUttered("Hi, Nurse Kim here.", metadata={"staff_reply": True}),
+        BotUttered("Are you still there?", metadata={"staff_reply": True}),
+    ])
+    assert staff_replies_since_last_message(tracker) == ["Hi, Nurse Kim here.",
+                                                         "Are you still there?"]
+    tracker.update(UserUttered("yes"))
+    assert staff_replies_since_last_message(tracker) == []
