@@ -20,7 +20,7 @@ export PYTHONHASHSEED := 0
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
                 $(wildcard addons/nlu/*.py) addons/text.py addons/shorthand.yml $(SPACY)/meta.json
 
-.PHONY: help install spacy train run test lint eval bench clean lock
+.PHONY: help install spacy train migrate run test lint eval bench clean lock
 
 help: ## Show this help
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -41,6 +41,9 @@ $(MODEL): $(STAMP) $(TRAIN_INPUTS)
 	@touch $@
 
 train: $(MODEL) ## Train the Rasa model (only when data, config or pipeline changed)
+
+migrate: $(STAMP) ## Upgrade the project database schema (Alembic; make run does it too)
+	$(VENV)/bin/alembic upgrade head
 
 run: $(MODEL) ## Start the Rasa server (:5005, REST) and the action server (:5055); Ctrl-C stops both
 	scripts/run.sh

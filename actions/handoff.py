@@ -14,15 +14,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.config import get_settings
 from actions.conversation import MessageContext, last_patient_words, message_context
-from actions.db import run_in_thread, session_scope
+from actions.db import run_in_thread
 from actions.models import HandoffRequest, utcnow
 from actions.notifier import handoff_payload
-from actions.outbox import enqueue
+from actions.outbox import record_once
 from actions.redact import sender_tag
 
 logger = logging.getLogger(__name__)
@@ -34,26 +33,9 @@ def record_handoff(
     context: MessageContext, reason: str, text: str, office_open: bool
 ) -> Tuple[int, bool]:
     """Store the hand-off request and its notifications once per message."""
-    settings = get_settings().notify
-    with session_scope() as session:
-        existing = session.execute(
-            select(HandoffRequest.id).where(
-                HandoffRequest.conversation_id == context.conversation_id,
-                HandoffRequest.message_id == context.message_id,
-            )
-        ).scalar_one_or_none()
-        if existing is not None:
-            return int(existing), False
-        request = HandoffRequest(
-            channel=context.channel, conversation_id=context.conversation_id,
-            message_id=context.message_id, reason=reason, message_text=text,
-            during_office_hours=office_open, status="open",
-        )
-        session.add(request)
-        session.flush()
-        enqueue(session, "handoff_request", request.id,
-                handoff_payload(request, settings.include_text), settings.targets)
-        return int(request.id), True
+    fields = {"reason": reason, "message_text": text, "during_office_hours": office_open,
+              "status": "open"}
+    return record_once(HandoffRequest, context, "handoff_request", fields, handoff_payload)
 
 
 class ActionRequestHandoff(Action):

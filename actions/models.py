@@ -30,21 +30,26 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-class StaffAlert(Base):
-    """A red-flag message: staff must follow it up (status new -> acknowledged -> closed)."""
-
-    __tablename__ = "staff_alerts"
-    STATUSES = ("new", "acknowledged", "closed")
+class FromPatientMessage:
+    """Columns of a record raised by one patient message (at most one record per message)."""
 
     id = Column(Integer, primary_key=True)
     created_at = Column(DateTime, nullable=False, default=utcnow)
     channel = Column(String(32), nullable=False)
     conversation_id = Column(String(255), nullable=False)
     message_id = Column(String(64), nullable=False)
+    message_text = Column(Text, nullable=False)
+
+
+class StaffAlert(FromPatientMessage, Base):
+    """A red-flag message: staff must follow it up (status new -> acknowledged -> closed)."""
+
+    __tablename__ = "staff_alerts"
+    STATUSES = ("new", "acknowledged", "closed")
+
     level = Column(String(16), nullable=False)  # emergency | urgent
     concepts = Column(JSON, nullable=False, default=list)
     evidence = Column(JSON, nullable=False, default=list)  # the matched words
-    message_text = Column(Text, nullable=False)
     status = Column(String(16), nullable=False, default="new")
     handled_by = Column(String(120))
     handled_at = Column(DateTime)
@@ -55,19 +60,13 @@ class StaffAlert(Base):
     )
 
 
-class HandoffRequest(Base):
+class HandoffRequest(FromPatientMessage, Base):
     """A patient waiting for a person; the bot is paused for that conversation meanwhile."""
 
     __tablename__ = "handoff_requests"
     STATUSES = ("open", "answered", "closed")
 
-    id = Column(Integer, primary_key=True)
-    created_at = Column(DateTime, nullable=False, default=utcnow)
-    channel = Column(String(32), nullable=False)
-    conversation_id = Column(String(255), nullable=False)
-    message_id = Column(String(64), nullable=False)
     reason = Column(String(32), nullable=False)  # patient_request | fallback
-    message_text = Column(Text, nullable=False)
     during_office_hours = Column(Boolean, nullable=False)
     status = Column(String(16), nullable=False, default="open")
     staff_name = Column(String(120))

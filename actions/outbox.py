@@ -9,12 +9,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from actions.config import NotifySettings
+from actions.config import NotifySettings, get_settings
+from actions.conversation import MessageContext
 from actions.db import session_scope
 from actions.models import OutboxMessage, utcnow
 
@@ -48,6 +49,34 @@ def enqueue(
     ]
     session.add_all(rows)
     return rows
+
+
+def record_once(
+    model: Any, context: MessageContext, kind: str,
+    fields: Dict[str, Any], payload: Callable[[Any, bool], Dict[str, Any]],
+) -> Tuple[int, bool]:
+    """Store the record (a ``FromPatientMessage`` model) a patient message raised, once.
+
+    The notifications are stored in the same transaction.
+
+    Returns (record id, created): a retried action finds the first record instead.
+    """
+    settings = get_settings().notify
+    with session_scope() as session:
+        existing = session.execute(
+            select(model.id).where(
+                model.conversation_id == context.conversation_id,
+                model.message_id == context.message_id,
+            )
+        ).scalar_one_or_none()
+        if existing is not None:
+            return int(existing), False
+        row = model(channel=context.channel, conversation_id=context.conversation_id,
+                    message_id=context.message_id, **fields)
+        session.add(row)
+        session.flush()
+        enqueue(session, kind, row.id, payload(row, settings.include_text), settings.targets)
+        return int(row.id), True
 
 
 def claim_due(limit: int = 20, now: Optional[datetime] = None) -> List[Claimed]:

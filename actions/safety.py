@@ -14,15 +14,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.config import get_settings
 from actions.conversation import MessageContext, message_context
-from actions.db import run_in_thread, session_scope
+from actions.db import run_in_thread
 from actions.models import StaffAlert
 from actions.notifier import alert_payload
-from actions.outbox import enqueue
+from actions.outbox import record_once
 from actions.redact import sender_tag
 
 logger = logging.getLogger(__name__)
@@ -42,28 +40,12 @@ def red_flag_level(tracker: Tracker) -> str:
 
 def record_alert(context: MessageContext, level: str, red_flag: Dict[str, Any]) -> Tuple[int, bool]:
     """Store the alert and its notifications once per message; returns (id, created)."""
-    settings = get_settings().notify
-    with session_scope() as session:
-        existing = session.execute(
-            select(StaffAlert.id).where(
-                StaffAlert.conversation_id == context.conversation_id,
-                StaffAlert.message_id == context.message_id,
-            )
-        ).scalar_one_or_none()
-        if existing is not None:
-            return int(existing), False
-        alert = StaffAlert(
-            channel=context.channel, conversation_id=context.conversation_id,
-            message_id=context.message_id, level=level,
-            concepts=[str(c) for c in red_flag.get("concepts") or []],
-            evidence=[str(e) for e in red_flag.get("evidence") or []],
-            message_text=context.text, status="new",
-        )
-        session.add(alert)
-        session.flush()
-        enqueue(session, "staff_alert", alert.id, alert_payload(alert, settings.include_text),
-                settings.targets)
-        return int(alert.id), True
+    fields = {
+        "level": level, "message_text": context.text, "status": "new",
+        "concepts": [str(c) for c in red_flag.get("concepts") or []],
+        "evidence": [str(e) for e in red_flag.get("evidence") or []],
+    }
+    return record_once(StaffAlert, context, "staff_alert", fields, alert_payload)
 
 
 class ActionRaiseStaffAlert(Action):

@@ -22,6 +22,10 @@ from actions.db import session_scope
 from actions.models import HandoffRequest, StaffAlert, utcnow
 
 STAFF_REPLY_KEY = "staff_reply"  # also read by addons/channels/dialogue.py
+# Resuming also marks the bot as listening: while paused no action_listen was logged, and
+# the dialogue rules expect one before the next patient message.
+RESUME_EVENTS: List[Dict[str, Any]] = [{"event": "resume"},
+                                       {"event": "action", "name": "action_listen"}]
 
 
 class StaffActionError(RuntimeError):
@@ -63,7 +67,7 @@ def reply(handoff_id: int, text: str, staff: str, resume: bool = False,
         {"event": "bot", "text": text, "metadata": {STAFF_REPLY_KEY: True, "staff": staff}}
     ]
     if resume:
-        events.append({"event": "resume"})
+        events += RESUME_EVENTS
     post_events(settings, conversation_id, events)
     with session_scope() as session:
         request = _handoff(session, handoff_id)
@@ -79,7 +83,7 @@ def resume(handoff_id: int, staff: str, settings: Optional[Settings] = None) -> 
     settings = settings or get_settings()
     with session_scope() as session:
         conversation_id = _handoff(session, handoff_id).conversation_id
-    post_events(settings, conversation_id, [{"event": "resume"}])
+    post_events(settings, conversation_id, RESUME_EVENTS)
     with session_scope() as session:
         request = _handoff(session, handoff_id)
         request.status, request.closed_at = "closed", utcnow()

@@ -97,7 +97,7 @@ def test_handoff_pauses_then_staff_reply_and_resume(servers, server_db, domain):
     staff.reply(request.id, "Hi, this is Nurse Kim. Did you call 911?", "kim",
                 settings=staff_settings(servers))
     assert handoff_for(user).status == "answered"
-    assert servers.texts(user, "yes they are on the way") == [
+    assert servers.texts(user, "ok thank you") == [
         "Hi, this is Nurse Kim. Did you call 911?"]
     staff.resume(request.id, "kim", settings=staff_settings(servers))
     assert handoff_for(user).status == "closed"

@@ -82,9 +82,10 @@ def test_reply_with_resume_and_resume_alone_close_the_handoff(db_engine, rasa_ap
     first, second = add_handoff(), add_handoff_other()
     staff.reply(first, "All sorted, the bot can help again.", "kim", resume=True,
                 settings=rasa_api)
-    assert FakeRasa.calls[-1]["body"][-1] == {"event": "resume"}
+    resume = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+    assert FakeRasa.calls[-1]["body"][1:] == resume
     staff.resume(second, "lee", settings=rasa_api)
-    assert FakeRasa.calls[-1]["body"] == [{"event": "resume"}]
+    assert FakeRasa.calls[-1]["body"] == resume
     with session_scope() as session:
         rows = session.execute(select(HandoffRequest).order_by(HandoffRequest.id)).scalars()
         assert [(r.status, r.staff_name) for r in rows] == [("closed", "kim"), ("closed", "lee")]

@@ -30,8 +30,9 @@ logger = logging.getLogger(__name__)
 Handler = Callable[[UserMessage], Awaitable[Any]]
 
 URGENT_INTENT = "urgent_symptom"
-# Run in this order for a red flag in a paused conversation (same as the rule otherwise).
-PAUSED_SAFETY_ACTIONS = ("utter_urgent_symptom", "action_raise_staff_alert")
+# Run in this order for a red flag in a paused conversation (as the rule does otherwise),
+# then listen again so the rules see the usual state once staff resume the bot.
+PAUSED_SAFETY_ACTIONS = ("utter_urgent_symptom", "action_raise_staff_alert", "action_listen")
 
 
 @dataclass(frozen=True)
