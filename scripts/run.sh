@@ -22,13 +22,18 @@ export RASA_API_TOKEN
 RASA_PORT="${RASA_PORT:-5005}"
 ACTIONS_PORT="${ACTIONS_PORT:-5055}"
 export RASA_URL="${RASA_URL:-http://localhost:$RASA_PORT}"
+endpoints="${ENDPOINTS:-endpoints.yml}"
+if [ "$ACTIONS_PORT" != 5055 ]; then  # point Rasa at the action server's port
+  sed "s#localhost:5055/webhook#localhost:$ACTIONS_PORT/webhook#" "$endpoints" > var/endpoints.yml
+  endpoints=var/endpoints.yml
+fi
 
 .venv/bin/python -m rasa_sdk --actions actions --port "$ACTIONS_PORT" &
 actions_pid=$!
 .venv/bin/python -m actions.worker &
 worker_pid=$!
 .venv/bin/rasa run --model models/clinic.tar.gz --port "$RASA_PORT" \
-  --credentials credentials.yml --endpoints "${ENDPOINTS:-endpoints.yml}" \
+  --credentials credentials.yml --endpoints "$endpoints" \
   --enable-api --auth-token "$RASA_API_TOKEN" &
 rasa_pid=$!
 
