@@ -118,9 +118,8 @@ def load_yaml_file(path: Path) -> Dict[str, Any]:
     return loaded if isinstance(loaded, dict) else {}
 
 
-def load_clinic(env: Mapping[str, str], path: Optional[Path] = None) -> ClinicInfo:
+def load_clinic(env: Mapping[str, str], file_values: Mapping[str, Any]) -> ClinicInfo:
     """Clinic details: environment variable, else clinic.yml, else a neutral fallback."""
-    file_values = load_yaml_file(path or Path(env.get("CLINIC_CONFIG", DEFAULT_CLINIC_FILE)))
     values = {}
     for field, env_key in CLINIC_FIELDS.items():
         raw = env.get(env_key) or file_values.get(field) or FALLBACK_CLINIC[field]
@@ -167,7 +166,7 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
     default_db = f"sqlite:///{PROJECT_ROOT / 'var' / 'clinic.db'}"
     clinic_file = load_yaml_file(Path(env.get("CLINIC_CONFIG", DEFAULT_CLINIC_FILE)))
     return Settings(
-        clinic=load_clinic(env),
+        clinic=load_clinic(env, clinic_file),
         max_message_chars=_number(env, "MAX_MESSAGE_CHARS", 1000, 50, 10000),
         turn_timeout_seconds=_number(env, "TURN_TIMEOUT_SECONDS", 8.0, 0.5, 120.0),
         database_url=env.get("DATABASE_URL") or default_db,

@@ -26,7 +26,8 @@ _engine: Optional[Engine] = None
 _sessions: Optional[sessionmaker] = None
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
+def sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
+    """Per-connection SQLite settings: WAL, a busy timeout, foreign keys."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -44,7 +45,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         kwargs.setdefault("connect_args", {"connect_timeout": 5})
     engine = create_engine(url, future=True, **kwargs)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", sqlite_pragmas)
     return engine
 
 

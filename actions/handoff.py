@@ -8,7 +8,7 @@ still answered: see ``addons/channels/dialogue.py``). Staff reply and resume the
 from __future__ import annotations
 
 import logging
-from typing import List, Tuple
+from typing import Any, Dict, List, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, EventType
@@ -65,16 +65,12 @@ class ActionRequestHandoff(Action):
             return []
         logger.info("Hand-off #%d (%s) queued; conversation %s paused", request_id, reason,
                     sender_tag(context.conversation_id))
-        if office_open:
-            dispatcher.utter_message(
-                response="utter_handoff_open", handoff_reply_minutes=settings.handoff_reply_minutes
-            )
-        else:
-            opening = settings.office_hours.next_opening(now)
-            dispatcher.utter_message(
-                response="utter_handoff_closed" if opening else "utter_handoff_open",
-                next_open_day=opening.strftime("%A") if opening else "",
-                next_open_time=opening.strftime("%-I:%M %p") if opening else "",
-                handoff_reply_minutes=settings.handoff_reply_minutes,
-            )
+        opening = None if office_open else settings.office_hours.next_opening(now)
+        values: Dict[str, Any] = {"handoff_reply_minutes": settings.handoff_reply_minutes}
+        if opening is not None:
+            values.update(next_open_day=opening.strftime("%A"),
+                          next_open_time=opening.strftime("%-I:%M %p"))
+        dispatcher.utter_message(
+            response="utter_handoff_closed" if opening else "utter_handoff_open", **values
+        )
         return [ConversationPaused()]

@@ -30,15 +30,9 @@ from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from actions.db import sqlite_pragmas
+
 Entry = Tuple[DialogueStateTracker, int]  # tracker object, number of its events persisted
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
 
 
 class CachedSQLTrackerStore(SQLTrackerStore):
@@ -70,7 +64,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             max_overflow=4,
             connect_args={"check_same_thread": False, "timeout": 5},
         )
-        sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        sa.event.listen(self.engine, "connect", sqlite_pragmas)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:

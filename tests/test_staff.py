@@ -18,7 +18,7 @@ from actions import staff
 from actions.config import get_settings
 from actions.db import session_scope
 from actions.models import HandoffRequest, StaffAlert
-from addons.channels.dialogue import staff_replies_since_last_message
+from addons.channels.dialogue import bot_messages_since_patient_spoke, staff_replies
 
 CONVERSATION = "+1 555/0003333"
 
@@ -142,7 +142,9 @@ def test_rest_delivers_staff_replies_posted_since_the_last_message():
         BotUttered("Hi, Nurse Kim here.", metadata={"staff_reply": True}),
         BotUttered("Are you still there?", metadata={"staff_reply": True}),
     ])
-    assert staff_replies_since_last_message(tracker) == ["Hi, Nurse Kim here.",
-                                                         "Are you still there?"]
+    def unseen_staff_texts():
+        return [m["text"] for m in staff_replies("c", bot_messages_since_patient_spoke(tracker))]
+
+    assert unseen_staff_texts() == ["Hi, Nurse Kim here.", "Are you still there?"]
     tracker.update(UserUttered("yes"))
-    assert staff_replies_since_last_message(tracker) == []
+    assert unseen_staff_texts() == []

@@ -43,27 +43,29 @@ class TurnResult:
     paused: bool
 
 
-async def _tracker(agent: Any, sender_id: str) -> Optional[DialogueStateTracker]:
+async def read_conversation(agent: Any, sender_id: str) -> Optional[DialogueStateTracker]:
+    """The conversation as stored now, without taking it out of the tracker cache."""
     store = getattr(agent, "tracker_store", None)
     return await read_tracker(store, sender_id) if store is not None else None
 
 
-def staff_replies_since_last_message(tracker: Optional[DialogueStateTracker]) -> List[str]:
-    """Texts staff posted after the patient's latest message (oldest first)."""
-    texts: List[str] = []
+def bot_messages_since_patient_spoke(
+    tracker: Optional[DialogueStateTracker],
+) -> List[BotUttered]:
+    """The bot messages after the patient's latest message (oldest first)."""
+    messages: List[BotUttered] = []
     for event in reversed(tracker.events if tracker is not None else []):
         if isinstance(event, UserUttered):
             break
-        if isinstance(event, BotUttered) and (event.metadata or {}).get(STAFF_REPLY_KEY):
-            texts.append(event.text or "")
-    return [text for text in reversed(texts) if text]
+        if isinstance(event, BotUttered):
+            messages.append(event)
+    return messages[::-1]
 
 
-async def pending_staff_replies(agent: Any, sender_id: str) -> List[Dict[str, Any]]:
-    """Staff replies the patient has not seen yet, as REST-shaped messages."""
-    texts = staff_replies_since_last_message(await _tracker(agent, sender_id))
-    return [{"recipient_id": sender_id, "text": text, "custom": {"from_staff": True}}
-            for text in texts]
+def staff_replies(sender_id: str, messages: List[BotUttered]) -> List[Dict[str, Any]]:
+    """The staff replies among ``messages``, as REST-shaped messages."""
+    return [{"recipient_id": sender_id, "text": m.text, "custom": {"from_staff": True}}
+            for m in messages if (m.metadata or {}).get(STAFF_REPLY_KEY) and m.text]
 
 
 async def _answer_red_flag_while_paused(agent: Any, message: UserMessage) -> None:
@@ -88,7 +90,7 @@ async def run_turn(agent: Any, on_new_message: Handler, message: UserMessage,
     except Exception as exc:  # noqa: BLE001 - any failure must still answer the patient
         logger.error("Turn for sender %s failed: %s", tag, type(exc).__name__)
         return TurnResult(ok=False, paused=False)
-    tracker = await _tracker(agent, message.sender_id)
+    tracker = await read_conversation(agent, message.sender_id)
     if tracker is None or not tracker.is_paused():
         return TurnResult(ok=True, paused=False)
     if tracker.latest_message and tracker.latest_message.intent.get("name") == URGENT_INTENT:

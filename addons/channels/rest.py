@@ -20,19 +20,23 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
-from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions.config import get_settings
-from addons.channels.dialogue import Handler, pending_staff_replies, run_turn
+from addons.channels.dialogue import (
+    Handler,
+    bot_messages_since_patient_spoke,
+    read_conversation,
+    run_turn,
+    staff_replies,
+)
 from addons.channels.replies import render
 from addons.text import has_words, neutralise_command, offered_payloads, truncate
-from addons.tracker_store import read_tracker
 
 logger = logging.getLogger(__name__)
 
@@ -81,21 +85,6 @@ def strip_control(text: str) -> str:
     return _CONTROL.sub(" ", text).strip()
 
 
-async def latest_offered_payloads(agent: Any, sender_id: str) -> Set[str]:
-    """Payloads of the buttons in the bot's messages since the user's last message."""
-    store = getattr(agent, "tracker_store", None)
-    tracker = await read_tracker(store, sender_id) if store is not None else None
-    if tracker is None:
-        return set()
-    buttons = []
-    for event in reversed(tracker.events):
-        if isinstance(event, UserUttered):
-            break
-        if isinstance(event, BotUttered):
-            buttons.append(event.data.get("buttons"))
-    return offered_payloads(buttons)
-
-
 class GuardedRestInput(InputChannel):
     """Validated REST webhook (see module docstring)."""
 
@@ -120,18 +109,19 @@ class GuardedRestInput(InputChannel):
             return response.json(await self._reply(request, "utter_no_words", sender))
 
         settings = get_settings()
+        agent = request.app.ctx.agent
+        unseen = bot_messages_since_patient_spoke(await read_conversation(agent, sender))
         text, truncated = truncate(text, settings.max_message_chars)
         if text.startswith("/"):
-            offered = await latest_offered_payloads(request.app.ctx.agent, sender)
+            offered = offered_payloads([m.data.get("buttons") for m in unseen])
             if text not in offered:
                 text = neutralise_command(text)
         metadata = clean_metadata(body.get("metadata"))
         if truncated:
             metadata = {**(metadata or {}), "truncated": True}
 
-        agent = request.app.ctx.agent
         # REST cannot push: staff replies posted since the patient's last message come first.
-        staff = await pending_staff_replies(agent, sender)
+        staff = staff_replies(sender, unseen)
         collector = CollectingOutputChannel()
         message = UserMessage(
             text, collector, sender, input_channel=self.name(), metadata=metadata
