@@ -20,6 +20,7 @@ DEFAULT_CLINIC_FILE = PROJECT_ROOT / "clinic.yml"
 # Written by scripts/run.sh when RASA_API_TOKEN is not set, read by the staff CLI.
 DEFAULT_API_TOKEN_FILE = PROJECT_ROOT / "var" / "api_token"
 NOTIFY_TARGETS = ("log", "webhook")
+SCHEDULING_ADAPTERS = ("queue", "webhook")
 
 # clinic.yml field -> environment variable that overrides it
 CLINIC_FIELDS = {
@@ -81,6 +82,19 @@ class NotifySettings:
 
 
 @dataclass(frozen=True)
+class SchedulingSettings:
+    """Appointment requests: how they reach the scheduling team, and phone rules."""
+
+    adapter: str  # queue (the stored row is the hand-off) | webhook (outbox + worker)
+    webhook_url: str
+    webhook_secret: str
+    timeout_seconds: float
+    reply_within: str  # shown to patients: when the scheduling team gets back to them
+    phone_region: str  # default region for numbers typed without +country code
+    phone_regions: Tuple[str, ...]  # regions whose numbers the clinic can call
+
+
+@dataclass(frozen=True)
 class Settings:
     """Runtime settings shared by the Rasa server add-ons and the action server."""
 
@@ -92,6 +106,7 @@ class Settings:
     office_hours: OfficeHours
     handoff_reply_minutes: int
     notify: NotifySettings
+    scheduling: SchedulingSettings
     rasa_url: str
     rasa_api_token: str
 
@@ -151,6 +166,27 @@ def load_notify(env: Mapping[str, str]) -> NotifySettings:
     )
 
 
+def load_scheduling(env: Mapping[str, str], file_values: Mapping[str, Any]) -> SchedulingSettings:
+    """Scheduling hand-off: ``SCHEDULING_ADAPTER`` (``queue`` unless ``webhook`` with a URL)."""
+    url = env.get("SCHEDULING_WEBHOOK_URL", "").strip()
+    adapter = env.get("SCHEDULING_ADAPTER", "").strip().lower() or ("webhook" if url else "queue")
+    if adapter not in SCHEDULING_ADAPTERS or (adapter == "webhook" and not url):
+        adapter = "queue"
+    region = (env.get("PHONE_REGION") or str(file_values.get("phone_region") or "US")).upper()
+    raw_regions = env.get("PHONE_REGIONS") or str(file_values.get("phone_regions") or region)
+    regions = tuple(r.strip().upper() for r in raw_regions.split(",") if r.strip())
+    reply_within = env.get("SCHEDULING_REPLY_WITHIN") or file_values.get("reply_within")
+    return SchedulingSettings(
+        adapter=adapter,
+        webhook_url=url,
+        webhook_secret=env.get("SCHEDULING_WEBHOOK_SECRET", ""),
+        timeout_seconds=_number(env, "SCHEDULING_WEBHOOK_TIMEOUT_SECONDS", 5.0, 0.5, 60.0),
+        reply_within=str(reply_within or "one business day").strip(),
+        phone_region=region,
+        phone_regions=regions or (region,),
+    )
+
+
 def load_api_token(env: Mapping[str, str]) -> str:
     """Rasa HTTP API token: ``RASA_API_TOKEN``, else the file ``make run`` writes."""
     token = env.get("RASA_API_TOKEN", "").strip()
@@ -177,6 +213,7 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
             "HANDOFF_REPLY_MINUTES", 30, 1, 1440,
         ),
         notify=load_notify(env),
+        scheduling=load_scheduling(env, clinic_file.get("scheduling") or {}),
         rasa_url=(env.get("RASA_URL") or "http://localhost:5005").rstrip("/"),
         rasa_api_token=load_api_token(env),
     )

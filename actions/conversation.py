@@ -38,6 +38,20 @@ def last_patient_words(tracker: Tracker) -> str:
     return str((tracker.latest_message or {}).get("text") or "")
 
 
+def latest_user_text(tracker: Tracker) -> str:
+    """The patient's own words in the latest message ("" for a button payload like /affirm).
+
+    Read from the stored user event: NLU sees a normalised copy (shorthand expanded), but a
+    name or a phone number must be kept exactly as typed.
+    """
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "user":
+            text = str(event.get("text") or "").strip()
+            return "" if text.startswith("/") else text
+    text = str((tracker.latest_message or {}).get("text") or "").strip()
+    return "" if text.startswith("/") else text
+
+
 def message_context(tracker: Tracker) -> MessageContext:
     """The latest user message with its conversation, channel and message id."""
     latest = tracker.latest_message or {}

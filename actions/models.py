@@ -79,6 +79,41 @@ class HandoffRequest(FromPatientMessage, Base):
     )
 
 
+class AppointmentRequest(Base):
+    """A consultation request from the booking form, for the scheduling team.
+
+    Status: new (stored) -> sent (delivered to the scheduling system by the webhook adapter)
+    -> contacted (staff reached the patient) -> closed. ``request_key`` makes a double
+    confirmation or a retried action land on the same row.
+    """
+
+    __tablename__ = "appointment_requests"
+    STATUSES = ("new", "sent", "contacted", "closed")
+
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(16), nullable=False, unique=True)  # told to the patient
+    request_key = Column(String(64), nullable=False, unique=True)  # idempotency key
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    channel = Column(String(32), nullable=False)
+    conversation_id = Column(String(255), nullable=False)
+    patient_name = Column(String(120), nullable=False)
+    phone = Column(String(20), nullable=False)  # E.164
+    preferred_times = Column(Text, nullable=False)  # as the patient typed it
+    preferred_dates = Column(JSON, nullable=False, default=list)  # ISO dates read from it
+    procedure = Column(String(32), nullable=False)  # kyphoplasty | vertebroplasty | not_sure
+    contact_methods = Column(JSON, nullable=False, default=list)  # ["phone"], ["sms"] or both
+    adapter = Column(String(16), nullable=False)  # queue | webhook
+    status = Column(String(16), nullable=False, default="new")
+    handled_by = Column(String(120))
+    handled_at = Column(DateTime)
+
+    __table_args__ = (
+        Index("ix_appointment_requests_status_created", "status", "created_at"),
+        Index("ix_appointment_requests_conversation", "conversation_id"),
+    )
+
+
 class OutboxMessage(Base):
     """A notification to deliver (transactional outbox): written with the row it reports.
 
@@ -92,8 +127,8 @@ class OutboxMessage(Base):
     id = Column(Integer, primary_key=True)
     created_at = Column(DateTime, nullable=False, default=utcnow)
     delivery_id = Column(String(36), nullable=False, unique=True)  # idempotency key
-    kind = Column(String(32), nullable=False)  # staff_alert | handoff_request
-    target = Column(String(16), nullable=False)  # log | webhook
+    kind = Column(String(32), nullable=False)  # staff_alert | handoff_request | appointment_request
+    target = Column(String(16), nullable=False)  # log | webhook | scheduling
     ref_id = Column(Integer, nullable=False)
     payload = Column(JSON, nullable=False)
     status = Column(String(16), nullable=False, default="pending")

@@ -1,12 +1,17 @@
-"""Tell staff about alerts and hand-offs: a log line and/or a signed webhook POST.
+"""Deliver outbox rows: staff notifications and appointment requests.
+
+Staff notifications go to a log line and/or a webhook; appointment requests go to the
+scheduling system's webhook (``SCHEDULING_ADAPTER=webhook``).
 
 Webhook schema (JSON body, UTF-8), see ``docs/notifications.md``::
 
-    {"type": "staff_alert" | "handoff_request", "delivery_id": "<uuid>", "record": {...}}
+    {"type": "staff_alert" | "handoff_request" | "appointment_request",
+     "delivery_id": "<uuid>", "record": {...}}
 
 Headers: ``X-Clinic-Event`` (the type), ``X-Clinic-Delivery`` (same id on every retry, so a
 receiver can drop repeats), ``X-Clinic-Timestamp`` (Unix seconds) and ``X-Clinic-Signature``:
-``sha256=`` + hex HMAC-SHA256 of ``"<timestamp>." + body`` with ``STAFF_WEBHOOK_SECRET``.
+``sha256=`` + hex HMAC-SHA256 of ``"<timestamp>." + body`` with the target's secret
+(``STAFF_WEBHOOK_SECRET`` or ``SCHEDULING_WEBHOOK_SECRET``).
 """
 
 from __future__ import annotations
@@ -17,19 +22,41 @@ import hmac
 import json
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any, Dict, Optional
 
 import aiohttp
 
-from actions.config import NotifySettings
-from actions.models import HandoffRequest, StaffAlert
-from actions.outbox import Claimed
+from actions.config import Settings
+from actions.models import AppointmentRequest, HandoffRequest, StaffAlert
+from actions.outbox import SCHEDULING_TARGET, Claimed
 from actions.redact import sender_tag
 
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Clinic-Signature"
 TIMESTAMP_HEADER = "X-Clinic-Timestamp"
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Where and how to POST one target's deliveries."""
+
+    url: str
+    secret: str
+    timeout_seconds: float
+
+
+def webhook_for(target: str, settings: Settings) -> Optional[Webhook]:
+    """The configured webhook of a target (``webhook``: staff, ``scheduling``); None if unset."""
+    if target == "webhook" and settings.notify.webhook_url:
+        notify = settings.notify
+        return Webhook(notify.webhook_url, notify.webhook_secret, notify.timeout_seconds)
+    if target == SCHEDULING_TARGET and settings.scheduling.webhook_url:
+        scheduling = settings.scheduling
+        return Webhook(scheduling.webhook_url, scheduling.webhook_secret,
+                       scheduling.timeout_seconds)
+    return None
 
 
 def _iso(value: Any) -> Optional[str]:
@@ -60,6 +87,18 @@ def handoff_payload(request: HandoffRequest, include_text: bool) -> Dict[str, An
     return record
 
 
+def appointment_payload(request: AppointmentRequest, include_text: bool = True) -> Dict[str, Any]:
+    """What the scheduling system receives: everything it needs to call the patient back."""
+    return {
+        "id": request.id, "reference": request.reference, "created_at": _iso(request.created_at),
+        "channel": request.channel, "conversation_id": request.conversation_id,
+        "patient": {"name": request.patient_name, "phone": request.phone},
+        "preferred_times": {"text": request.preferred_times,
+                            "dates": list(request.preferred_dates or [])},
+        "procedure": request.procedure, "contact_methods": list(request.contact_methods or []),
+    }
+
+
 def sign(secret: str, timestamp: str, body: bytes) -> str:
     """The signature header value for ``body`` sent at ``timestamp``."""
     digest = hmac.new(secret.encode("utf-8"), timestamp.encode("ascii") + b"." + body,
@@ -76,7 +115,7 @@ def log_summary(message: Claimed) -> str:
     """A one-line description without patient text or raw ids."""
     record = message.payload
     parts = [f"{message.kind} #{record.get('id')}"]
-    for key in ("level", "reason", "channel"):
+    for key in ("level", "reason", "reference", "channel"):
         if record.get(key):
             parts.append(f"{key}={record[key]}")
     parts.append(f"conversation={sender_tag(str(record.get('conversation_id', '')))}")
@@ -84,7 +123,7 @@ def log_summary(message: Claimed) -> str:
 
 
 async def post_webhook(
-    message: Claimed, settings: NotifySettings, http: aiohttp.ClientSession
+    message: Claimed, hook: Webhook, http: aiohttp.ClientSession
 ) -> Optional[str]:
     """POST one notification; None on a 2xx answer, else a short error (no patient data)."""
     body = json.dumps(
@@ -99,11 +138,11 @@ async def post_webhook(
         "X-Clinic-Delivery": message.delivery_id,
         TIMESTAMP_HEADER: timestamp,
     }
-    if settings.webhook_secret:
-        headers[SIGNATURE_HEADER] = sign(settings.webhook_secret, timestamp, body)
-    timeout = aiohttp.ClientTimeout(total=settings.timeout_seconds)
+    if hook.secret:
+        headers[SIGNATURE_HEADER] = sign(hook.secret, timestamp, body)
+    timeout = aiohttp.ClientTimeout(total=hook.timeout_seconds)
     try:
-        async with http.post(settings.webhook_url, data=body, headers=headers,
+        async with http.post(hook.url, data=body, headers=headers,
                              timeout=timeout) as answer:
             if 200 <= answer.status < 300:
                 return None
@@ -113,14 +152,15 @@ async def post_webhook(
 
 
 async def deliver(
-    message: Claimed, settings: NotifySettings, http: aiohttp.ClientSession
+    message: Claimed, settings: Settings, http: aiohttp.ClientSession
 ) -> Optional[str]:
     """Deliver to the message's target; None on success, else why it failed."""
     if message.target == "log":
         logger.warning("Staff notification: %s", log_summary(message))
         return None
-    if message.target == "webhook":
-        if not settings.webhook_url:
-            return "no STAFF_WEBHOOK_URL configured"
-        return await post_webhook(message, settings, http)
-    return f"unknown target {message.target!r}"
+    if message.target not in ("webhook", SCHEDULING_TARGET):
+        return f"unknown target {message.target!r}"
+    hook = webhook_for(message.target, settings)
+    if hook is None:
+        return f"no webhook URL configured for {message.target!r}"
+    return await post_webhook(message, hook, http)

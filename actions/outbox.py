@@ -17,10 +17,12 @@ from sqlalchemy.orm import Session
 from actions.config import NotifySettings, get_settings
 from actions.conversation import MessageContext
 from actions.db import session_scope
-from actions.models import OutboxMessage, utcnow
+from actions.models import AppointmentRequest, OutboxMessage, utcnow
 
 # A claimed row becomes due again after this long if its worker died while delivering.
 CLAIM_LEASE = timedelta(minutes=2)
+APPOINTMENT_KIND = "appointment_request"
+SCHEDULING_TARGET = "scheduling"
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class Claimed:
     delivery_id: str
     kind: str
     target: str
+    ref_id: int
     payload: Dict[str, Any]
     attempts: int
     created_at: datetime
@@ -103,8 +106,8 @@ def claim_due(limit: int = 20, now: Optional[datetime] = None) -> List[Claimed]:
             )
             if result.rowcount == 1:
                 claimed.append(
-                    Claimed(row.id, row.delivery_id, row.kind, row.target, dict(row.payload),
-                            row.attempts + 1, row.created_at)
+                    Claimed(row.id, row.delivery_id, row.kind, row.target, row.ref_id,
+                            dict(row.payload), row.attempts + 1, row.created_at)
                 )
     return claimed
 
@@ -133,4 +136,13 @@ def record_result(
             update(OutboxMessage).where(OutboxMessage.id == claimed.id).values(**values)
             .execution_options(synchronize_session=False)
         )
+        if error is None and claimed.target == SCHEDULING_TARGET:
+            # The scheduling system has the request: new -> sent (never back from later ones).
+            session.execute(
+                update(AppointmentRequest)
+                .where(AppointmentRequest.id == claimed.ref_id,
+                       AppointmentRequest.status == "new")
+                .values(status="sent", updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
     return str(values.get("status", "pending"))

@@ -1,4 +1,4 @@
-"""Staff side of hand-offs and alerts: list, reply into a conversation, resume the bot.
+"""Staff side of hand-offs, alerts and appointment requests: list, reply, resume, update.
 
 ``python -m actions.staff --help``. Replies go through Rasa's HTTP API (the running Rasa
 server owns the conversations): a bot message marked as a staff reply is appended and
@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from actions.config import Settings, get_settings
 from actions.db import session_scope
-from actions.models import HandoffRequest, StaffAlert, utcnow
+from actions.models import AppointmentRequest, HandoffRequest, StaffAlert, utcnow
 
 STAFF_REPLY_KEY = "staff_reply"  # also read by addons/channels/dialogue.py
 # Resuming also marks the bot as listening: while paused no action_listen was logged, and
@@ -101,8 +101,33 @@ def set_alert_status(alert_id: int, status: str, staff: str) -> None:
         alert.status, alert.handled_by, alert.handled_at = status, staff, utcnow()
 
 
+def set_appointment_status(request_id: int, status: str, staff: str) -> None:
+    """Record progress on an appointment request (contacted, closed)."""
+    if status not in AppointmentRequest.STATUSES:
+        raise StaffActionError(
+            f"Status must be one of {', '.join(AppointmentRequest.STATUSES)}.")
+    with session_scope() as session:
+        request = session.get(AppointmentRequest, request_id)
+        if request is None:
+            raise StaffActionError(f"No appointment request #{request_id}.")
+        request.status, request.handled_by, request.handled_at = status, staff, utcnow()
+
+
+def appointment_lines(session: Any, show_all: bool) -> List[str]:
+    """Appointment requests still to handle (or all), newest first, one line each."""
+    query = select(AppointmentRequest).order_by(AppointmentRequest.created_at.desc())
+    if not show_all:
+        query = query.where(AppointmentRequest.status.in_(("new", "sent")))
+    return [
+        f"booking #{r.id:<5} {r.created_at:%Y-%m-%d %H:%M} {r.reference:<10} {r.status:<9} "
+        f"{r.channel:<8} {r.patient_name} {r.phone} ({'/'.join(r.contact_methods or [])}) "
+        f"{r.procedure}: {r.preferred_times}"
+        for r in session.execute(query.limit(200)).scalars()
+    ]
+
+
 def listing(show_all: bool = False) -> List[str]:
-    """Open hand-offs and alerts (or all of them), newest first, one line each."""
+    """Open hand-offs, alerts and appointment requests (or all), newest first."""
     lines: List[str] = []
     with session_scope() as session:
         alerts = select(StaffAlert).order_by(StaffAlert.created_at.desc())
@@ -117,6 +142,7 @@ def listing(show_all: bool = False) -> List[str]:
         for h in session.execute(handoffs.limit(200)).scalars():
             lines.append(f"handoff #{h.id:<5} {h.created_at:%Y-%m-%d %H:%M} {h.reason:<15} "
                          f"{h.status:<9} {h.channel:<8} {h.conversation_id}")
+        lines += appointment_lines(session, show_all)
     return lines
 
 
@@ -127,7 +153,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     )
     parser.add_argument("--staff", default="staff", help="your name, stored with each action")
     commands = parser.add_subparsers(dest="command", required=True)
-    show = commands.add_parser("list", help="open alerts and hand-off requests")
+    show = commands.add_parser("list", help="open alerts, hand-offs and appointment requests")
     show.add_argument("--all", action="store_true", help="include closed ones")
     say = commands.add_parser("reply", help="send a message into a hand-off's conversation")
     say.add_argument("handoff_id", type=int)
@@ -138,6 +164,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     for name in ("ack", "close"):
         alert = commands.add_parser(name, help=f"{name} a staff alert")
         alert.add_argument("alert_id", type=int)
+    booking = commands.add_parser("booking", help="update an appointment request's status")
+    booking.add_argument("request_id", type=int)
+    booking.add_argument("status", choices=AppointmentRequest.STATUSES)
     args = parser.parse_args(argv)
     try:
         if args.command == "list":
@@ -146,6 +175,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             reply(args.handoff_id, args.text, args.staff, args.resume)
         elif args.command == "resume":
             resume(args.handoff_id, args.staff)
+        elif args.command == "booking":
+            set_appointment_status(args.request_id, args.status, args.staff)
         else:
             status = "acknowledged" if args.command == "ack" else "closed"
             set_alert_status(args.alert_id, status, args.staff)

@@ -1,4 +1,6 @@
-"""Background worker: delivers pending staff notifications with retries and backoff.
+"""Background worker: delivers the outbox with retries and backoff.
+
+The outbox holds staff notifications and appointment requests for the scheduling system.
 
 ``python -m actions.worker`` (started by ``make run``) polls the outbox every
 ``WORKER_POLL_SECONDS``; ``--once`` delivers what is due and exits. Everything it needs is
@@ -16,7 +18,7 @@ from typing import List, Optional
 import aiohttp
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.config import NotifySettings, get_settings
+from actions.config import Settings, get_settings
 from actions.db import run_in_thread
 from actions.notifier import deliver
 from actions.outbox import claim_due, record_result
@@ -24,7 +26,7 @@ from actions.outbox import claim_due, record_result
 logger = logging.getLogger(__name__)
 
 
-async def run_once(settings: NotifySettings, http: aiohttp.ClientSession) -> int:
+async def run_once(settings: Settings, http: aiohttp.ClientSession) -> int:
     """Deliver every due notification once; returns how many were delivered."""
     delivered = 0
     while True:
@@ -33,7 +35,7 @@ async def run_once(settings: NotifySettings, http: aiohttp.ClientSession) -> int
             return delivered
         for message in batch:
             error = await deliver(message, settings, http)
-            status = await run_in_thread(record_result, message, error, settings)
+            status = await run_in_thread(record_result, message, error, settings.notify)
             if error is None:
                 delivered += 1
             else:
@@ -42,7 +44,7 @@ async def run_once(settings: NotifySettings, http: aiohttp.ClientSession) -> int
                     message.target, message.attempts, error, status)
 
 
-async def run_forever(settings: NotifySettings, stop: asyncio.Event) -> None:
+async def run_forever(settings: Settings, stop: asyncio.Event) -> None:
     """Poll until ``stop`` is set; a database outage is logged and retried."""
     async with aiohttp.ClientSession() as http:
         while not stop.is_set():
@@ -51,13 +53,13 @@ async def run_forever(settings: NotifySettings, stop: asyncio.Event) -> None:
             except SQLAlchemyError as exc:
                 logger.error("Outbox unavailable (%s); retrying", type(exc).__name__)
             try:
-                await asyncio.wait_for(stop.wait(), timeout=settings.poll_seconds)
+                await asyncio.wait_for(stop.wait(), timeout=settings.notify.poll_seconds)
             except asyncio.TimeoutError:
                 pass
 
 
 async def _main(once: bool) -> None:
-    settings = get_settings().notify
+    settings = get_settings()
     if once:
         async with aiohttp.ClientSession() as http:
             count = await run_once(settings, http)
@@ -67,7 +69,8 @@ async def _main(once: bool) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    logger.info("Notification worker started (targets: %s)", ", ".join(settings.targets))
+    logger.info("Outbox worker started (staff targets: %s; scheduling adapter: %s)",
+                ", ".join(settings.notify.targets), settings.scheduling.adapter)
     await run_forever(settings, stop)
 
 

@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select
 
-from actions.config import load_notify
+from actions.config import load_notify, load_settings
 from actions.db import session_scope
 from actions.models import OutboxMessage, StaffAlert, utcnow
 from actions.notifier import SIGNATURE_HEADER, TIMESTAMP_HEADER, alert_payload, verify
@@ -55,7 +55,7 @@ async def receiver() -> AsyncIterator[tuple]:
 def settings_for(url: str, **extra: str):
     env = {"STAFF_WEBHOOK_URL": url, "STAFF_WEBHOOK_SECRET": SECRET,
            "NOTIFY_RETRY_BASE_SECONDS": "0.01", "NOTIFY_RETRY_CAP_SECONDS": "0.02", **extra}
-    return load_notify(env)
+    return load_settings(env)
 
 
 def add_alert(targets=("webhook",), text: str = "my legs went numb") -> int:
@@ -165,7 +165,7 @@ def test_backoff_doubles_up_to_the_cap():
 async def test_log_notifier_names_the_alert_but_not_the_patient(db_engine, caplog):
     add_alert(targets=("log",))
     with caplog.at_level(logging.INFO):
-        assert await deliver_all(load_notify({})) == 1
+        assert await deliver_all(load_settings({})) == 1
     assert "staff_alert #1" in caplog.text and "level=urgent" in caplog.text
     assert "numb" not in caplog.text and "5550002222" not in caplog.text
 

@@ -5,7 +5,8 @@
 - A conversation paused for a hand-off stores the patient's messages without answering
   them (Rasa's ``ConversationPaused``) -- except red flags: the safety instruction and the
   staff alert run even while paused, because a patient waiting for staff can still be
-  in danger.
+  in danger. The same safety net covers any turn where a red flag went unanswered, e.g.
+  when an active form's validation failed because the action server was down.
 - Staff replies posted while the patient was away are found here, so channels that cannot
   push messages (REST) can deliver them with the next answer.
 """
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.channels.channel import UserMessage
-from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from actions.redact import sender_tag
@@ -30,9 +31,10 @@ logger = logging.getLogger(__name__)
 Handler = Callable[[UserMessage], Awaitable[Any]]
 
 URGENT_INTENT = "urgent_symptom"
-# Run in this order for a red flag in a paused conversation (as the rule does otherwise),
-# then listen again so the rules see the usual state once staff resume the bot.
-PAUSED_SAFETY_ACTIONS = ("utter_urgent_symptom", "action_raise_staff_alert", "action_listen")
+INSTRUCTION = "utter_urgent_symptom"
+# Run in this order for a red flag the dialogue did not answer (as the rule does otherwise),
+# then listen again so the rules see the usual state on the next message.
+SAFETY_ACTIONS = (INSTRUCTION, "action_raise_staff_alert", "action_listen")
 
 
 @dataclass(frozen=True)
@@ -68,9 +70,23 @@ def staff_replies(sender_id: str, messages: List[BotUttered]) -> List[Dict[str, 
             for m in messages if (m.metadata or {}).get(STAFF_REPLY_KEY) and m.text]
 
 
-async def _answer_red_flag_while_paused(agent: Any, message: UserMessage) -> None:
+def red_flag_unanswered(tracker: Optional[DialogueStateTracker]) -> bool:
+    """True if the latest message is a red flag and no instruction followed it."""
+    if tracker is None or not tracker.latest_message:
+        return False
+    if tracker.latest_message.intent.get("name") != URGENT_INTENT:
+        return False
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return True
+        if isinstance(event, ActionExecuted) and event.action_name == INSTRUCTION:
+            return False
+    return True
+
+
+async def _answer_red_flag(agent: Any, message: UserMessage) -> None:
     async with agent.lock_store.lock(message.sender_id):
-        for action in PAUSED_SAFETY_ACTIONS:
+        for action in SAFETY_ACTIONS:
             await agent.execute_action(
                 message.sender_id, action, message.output_channel, "RedFlagGuard", 1.0
             )
@@ -91,13 +107,13 @@ async def run_turn(agent: Any, on_new_message: Handler, message: UserMessage,
         logger.error("Turn for sender %s failed: %s", tag, type(exc).__name__)
         return TurnResult(ok=False, paused=False)
     tracker = await read_conversation(agent, message.sender_id)
-    if tracker is None or not tracker.is_paused():
-        return TurnResult(ok=True, paused=False)
-    if tracker.latest_message and tracker.latest_message.intent.get("name") == URGENT_INTENT:
-        logger.warning("Red flag in paused conversation %s: answering it", tag)
+    paused = tracker is not None and tracker.is_paused()
+    if red_flag_unanswered(tracker):
+        logger.warning("Red flag in conversation %s went unanswered (%s): answering it", tag,
+                       "paused" if paused else "dialogue did not")
         try:
-            await asyncio.wait_for(_answer_red_flag_while_paused(agent, message), timeout)
+            await asyncio.wait_for(_answer_red_flag(agent, message), timeout)
         except Exception as exc:  # noqa: BLE001 - report, and let the caller answer
-            logger.error("Red flag for paused sender %s failed: %s", tag, type(exc).__name__)
-            return TurnResult(ok=False, paused=True)
-    return TurnResult(ok=True, paused=True)
+            logger.error("Red flag for sender %s failed: %s", tag, type(exc).__name__)
+            return TurnResult(ok=False, paused=paused)
+    return TurnResult(ok=True, paused=paused)

@@ -1,0 +1,200 @@
+"""The booking form's validation action (``validate_appointment_form``).
+
+Rasa's form asks the questions (``utter_ask_<slot>`` in ``data/responses/scheduling.yml``);
+this action decides what each message fills (``extract_<slot>``, see
+``actions.appointment_turn``) and checks it (``validate_<slot>``). An answer that can't be
+used gets a re-ask that says why; after three in a row the form ends and the patient is
+offered the clinic's phone (``action_finish_appointment``).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions import form_answers as answers
+from actions.appointment_slots import (
+    ANSWERS,
+    CONFIRMED,
+    CONTACT,
+    DATES,
+    DECLINED_CONTACT,
+    FAILURES,
+    FIELD,
+    FIELD_SLOTS,
+    FORM,
+    GAVE_UP,
+    NAME,
+    OUTCOME,
+    PHONE,
+    PHONE_DISPLAY,
+    REASON,
+    REQUESTED,
+    TIMES,
+)
+from actions.appointment_turn import Turn, extract, read_phone, read_times
+from actions.config import get_settings
+
+logger = logging.getLogger(__name__)
+
+MAX_FAILURES = 3
+Slots = Dict[str, Any]
+
+
+def accepted(tracker: Tracker, slot: str, values: Slots) -> Slots:
+    """Slot values for a good answer.
+
+    The failure count restarts; a correction of an earlier answer leads back to the read-back.
+    """
+    if tracker.get_slot(REQUESTED) == slot:
+        return {**values, FAILURES: 0}
+    return {**values, CONFIRMED: None, FIELD: None}
+
+
+def rejected(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str,
+             response: str) -> Slots:
+    """Say what is wrong and ask again; the third failure in a row ends the form."""
+    if tracker.get_slot(REQUESTED) != slot:
+        return {slot: None}  # never keep a half-understood correction: ask for it again
+    failures = int(tracker.get_slot(FAILURES) or 0) + 1
+    if failures >= MAX_FAILURES:
+        return {slot: None, FAILURES: failures, OUTCOME: GAVE_UP}
+    dispatcher.utter_message(response=response)
+    return {slot: None, FAILURES: failures}
+
+
+class ValidateAppointmentForm(FormValidationAction):
+    """Extract and check the booking form's answers; handle changes and corrections."""
+
+    def name(self) -> str:
+        """The form's validation action."""
+        return f"validate_{FORM}"
+
+    async def required_slots(
+        self, domain_slots: List[str], dispatcher: CollectingDispatcher, tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[str]:
+        """The questions still to ask; none once the form has an outcome."""
+        if tracker.get_slot(OUTCOME):
+            return []
+        slots = list(ANSWERS)
+        if tracker.get_slot(CONFIRMED) is False:
+            slots.append(FIELD)
+        return slots + [CONFIRMED]
+
+    # --- extraction: which slot this message answers (see actions.appointment_turn) ---
+
+    def extract_appointment_name(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                 domain: DomainDict) -> Slots:
+        """The patient's full name."""
+        return extract(NAME, Turn.of(tracker))
+
+    def extract_appointment_phone(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> Slots:
+        """The number to call or text."""
+        return extract(PHONE, Turn.of(tracker))
+
+    def extract_appointment_times(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> Slots:
+        """Preferred days and times."""
+        return extract(TIMES, Turn.of(tracker))
+
+    def extract_appointment_reason(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: DomainDict) -> Slots:
+        """Which procedure the visit is about."""
+        return extract(REASON, Turn.of(tracker))
+
+    def extract_appointment_contact(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> Slots:
+        """Consent to be called and/or texted."""
+        return extract(CONTACT, Turn.of(tracker))
+
+    def extract_appointment_confirmed(self, dispatcher: CollectingDispatcher,
+                                      tracker: Tracker, domain: DomainDict) -> Slots:
+        """The answer to the read-back."""
+        return extract(CONFIRMED, Turn.of(tracker))
+
+    def extract_appointment_field(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> Slots:
+        """Which answer to change."""
+        return extract(FIELD, Turn.of(tracker))
+
+    # --- validation: tidy good answers, explain bad ones ---
+
+    def validate_appointment_name(self, value: Any, dispatcher: CollectingDispatcher,
+                                  tracker: Tracker, domain: DomainDict) -> Slots:
+        """Letters, at least first and last name; tidied capitals."""
+        answer = answers.read_name(str(value or ""))
+        if answer.value is None:
+            return rejected(dispatcher, tracker, NAME, f"utter_invalid_name_{answer.error}")
+        return accepted(tracker, NAME, {NAME: answer.value})
+
+    def validate_appointment_phone(self, value: Any, dispatcher: CollectingDispatcher,
+                                   tracker: Tracker, domain: DomainDict) -> Slots:
+        """A callable number in the clinic's regions, stored as E.164."""
+        turn = Turn.of(tracker)
+        result = read_phone(
+            Turn(str(value or ""), turn.intent, turn.requested, turn.channel, turn.sender_id,
+                 turn.procedures),
+            get_settings().scheduling,
+        )
+        if result.e164 is None:
+            return rejected(dispatcher, tracker, PHONE, f"utter_invalid_phone_{result.error}")
+        return accepted(tracker, PHONE, {PHONE: result.e164, PHONE_DISPLAY: result.display})
+
+    def validate_appointment_times(self, value: Any, dispatcher: CollectingDispatcher,
+                                   tracker: Tracker, domain: DomainDict) -> Slots:
+        """Free text kept as typed, with the dates read from it; no dates in the past."""
+        times = read_times(str(value or ""))
+        if times.error is not None:
+            return rejected(dispatcher, tracker, TIMES, f"utter_invalid_times_{times.error}")
+        return accepted(tracker, TIMES, {TIMES: times.text, DATES: times.dates})
+
+    def validate_appointment_reason(self, value: Any, dispatcher: CollectingDispatcher,
+                                    tracker: Tracker, domain: DomainDict) -> Slots:
+        """Kyphoplasty, vertebroplasty or not sure."""
+        answer = answers.read_procedure(str(value or ""), Turn.of(tracker).procedures)
+        if answer.value is None:
+            return rejected(dispatcher, tracker, REASON, "utter_invalid_reason")
+        return accepted(tracker, REASON, {REASON: answer.value})
+
+    def validate_appointment_contact(self, value: Any, dispatcher: CollectingDispatcher,
+                                     tracker: Tracker, domain: DomainDict) -> Slots:
+        """Phone, text or either; "no" ends the form (nobody could get back to them)."""
+        answer = answers.read_contact(str(value or ""), Turn.of(tracker).intent)
+        if answer.value == answers.DECLINED:
+            return {CONTACT: None, OUTCOME: DECLINED_CONTACT}
+        if answer.value is None:
+            return rejected(dispatcher, tracker, CONTACT, "utter_invalid_contact")
+        return accepted(tracker, CONTACT, {CONTACT: answer.value})
+
+    def validate_appointment_confirmed(self, value: Any, dispatcher: CollectingDispatcher,
+                                       tracker: Tracker, domain: DomainDict) -> Slots:
+        """Yes sends the request; a change asks which answer (or goes straight to it)."""
+        text = str(value or "")
+        answer = answers.read_confirmation(text, Turn.of(tracker).intent)
+        if answer.value == answers.YES:
+            return {CONFIRMED: True, FAILURES: 0}
+        if answer.value == answers.CHANGE:
+            field = answers.read_field(text).value
+            return clear_field(field) if field else {CONFIRMED: False, FAILURES: 0}
+        return rejected(dispatcher, tracker, CONFIRMED, "utter_invalid_confirmation")
+
+    def validate_appointment_field(self, value: Any, dispatcher: CollectingDispatcher,
+                                   tracker: Tracker, domain: DomainDict) -> Slots:
+        """Clear the chosen answer so the form asks it again."""
+        field = answers.read_field(str(value or "")).value
+        if field is None:
+            return rejected(dispatcher, tracker, FIELD, "utter_invalid_field")
+        return clear_field(field)
+
+
+def clear_field(field: Optional[str]) -> Slots:
+    """Forget one answer (and what was derived from it) so the form asks it again."""
+    cleared: Slots = {slot: None for slot in FIELD_SLOTS.get(field or "", ())}
+    return {**cleared, FIELD: None, CONFIRMED: None, FAILURES: 0}

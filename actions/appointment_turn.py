@@ -1,0 +1,165 @@
+"""What the patient's latest message means for the booking form, as plain decisions.
+
+For the question being asked: is the message an answer (valid or not), or something
+else the dialogue should handle first -- a red flag, "cancel", a request for a person, a
+question about the procedure? And does it correct an earlier answer ("actually my number
+is …")? The validation action (``actions.appointment_form``) only wires these into Rasa.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Dict, Optional, Tuple
+
+from rasa_sdk import Tracker
+
+from actions import form_answers as answers
+from actions.appointment_slots import (
+    CONFIRMED,
+    CONTACT,
+    FIELD,
+    NAME,
+    PHONE,
+    REASON,
+    REQUESTED,
+    TIMES,
+)
+from actions.config import SchedulingSettings, get_settings
+from actions.conversation import latest_user_text
+from actions.models import utcnow
+from actions.phone import PhoneResult, find_phone, parse_phone, sender_phone
+from actions.preferred_times import PreferredTimes, mentions_time, parse_preferred_times
+from addons.text import clean
+
+# Always handled by their own rules, whatever is being asked (the form steps aside).
+INTERRUPTIONS = frozenset({"urgent_symptom", "cancel"})
+# Handled by their own rules when the words are not a usable answer ("Phone call" is an
+# answer to "how may we contact you?", not a request for a person).
+DETOURS = frozenset({"faq", "out_of_scope", "bot_challenge", "request_appointment", "goodbye",
+                     "request_human"})
+SMS_CHANNEL = "twilio"
+_SAME_NUMBER = re.compile(
+    r"\b(?:this|same|my|the)\s+(?:number|one|phone|cell|mobile)\b|^(?:same|this|this one|"
+    r"yes|yep|yeah|ok|okay|sure)\W*$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The latest message as the form needs it."""
+
+    text: str
+    intent: str
+    requested: Optional[str]
+    channel: str
+    sender_id: str
+    procedures: Tuple[str, ...]
+
+    @classmethod
+    def of(cls, tracker: Tracker) -> Turn:
+        """Read the turn from the tracker (the patient's own words, cleaned of markup)."""
+        latest = tracker.latest_message or {}
+        procedures = tuple(str(e.get("value")) for e in latest.get("entities") or []
+                           if e.get("entity") == "procedure")
+        return cls(
+            text=clean(latest_user_text(tracker))[:1000],
+            intent=str((latest.get("intent") or {}).get("name") or ""),
+            requested=tracker.get_slot(REQUESTED),
+            channel=tracker.get_latest_input_channel() or "",
+            sender_id=tracker.sender_id,
+            procedures=procedures,
+        )
+
+    @property
+    def interrupts(self) -> bool:
+        """True if the form must step aside whatever the words are."""
+        return self.intent in INTERRUPTIONS
+
+    @property
+    def detour(self) -> bool:
+        """True if, failing a usable answer, another rule should handle the message."""
+        return self.intent in DETOURS or answers.is_question(self.text)
+
+
+def read_phone(turn: Turn, settings: SchedulingSettings) -> PhoneResult:
+    """The phone answer; on SMS, "this number" means the number the patient texts from."""
+    if turn.channel == SMS_CHANNEL and _SAME_NUMBER.search(turn.text):
+        own = sender_phone(turn.sender_id, settings.phone_region, settings.phone_regions)
+        if own is not None:
+            return own
+    return parse_phone(turn.text, settings.phone_region, settings.phone_regions)
+
+
+def read_times(text: str) -> PreferredTimes:
+    """Preferred times, with dates read relative to now in the clinic's time zone."""
+    return parse_preferred_times(text, get_settings().office_hours.local(utcnow()))
+
+
+def is_answer(slot: str, turn: Turn) -> bool:
+    """True if the message is a usable answer to ``slot`` (it may still need tidying)."""
+    if slot == NAME:
+        return answers.read_name(turn.text).value is not None
+    if slot == PHONE:
+        return read_phone(turn, get_settings().scheduling).e164 is not None
+    if answers.is_question(turn.text) and turn.intent in DETOURS:
+        return False  # "what is kyphoplasty?" is a question, not a choice
+    if slot == TIMES:
+        return read_times(turn.text).error is None
+    if slot == REASON:
+        return answers.read_procedure(turn.text, turn.procedures).value is not None
+    if slot == CONTACT:
+        return answers.read_contact(turn.text, turn.intent).value is not None
+    if slot == CONFIRMED:
+        return answers.read_confirmation(turn.text, turn.intent).value is not None
+    if slot == FIELD:
+        return answers.read_field(turn.text).value is not None
+    return False
+
+
+def corrections(turn: Turn) -> Dict[str, str]:
+    """Earlier answers this message replaces, as {slot: words to validate}.
+
+    A valid phone number or "my name is …" counts at any point; new times, procedure or
+    contact preference count at the read-back (or when choosing what to change) when the
+    words say it is a change ("actually", "instead" …). At the start of the form a
+    procedure named in the request ("a kyphoplasty consult") is taken as the reason.
+    """
+    found: Dict[str, str] = {}
+    settings = get_settings().scheduling
+    if turn.requested != PHONE:
+        phone = find_phone(turn.text, settings.phone_region, settings.phone_regions)
+        if phone is not None and phone.e164:
+            found[PHONE] = phone.e164
+    if turn.requested != NAME:
+        name = answers.name_correction(turn.text)
+        if name:
+            found[NAME] = name
+    if turn.requested is None and answers.mentions_procedure(turn.text, turn.procedures):
+        found[REASON] = turn.text
+    if turn.requested in (CONFIRMED, FIELD) and answers.is_correction(turn.text):
+        if mentions_time(turn.text) and read_times(turn.text).error is None:
+            found[TIMES] = turn.text
+        if answers.mentions_procedure(turn.text, turn.procedures):
+            found[REASON] = turn.text
+        contact = answers.read_contact(turn.text)
+        if contact.value not in (None, answers.DECLINED, answers.BY_PHONE_OR_TEXT):
+            found[CONTACT] = turn.text
+    return found
+
+
+def extract(slot: str, turn: Turn) -> Dict[str, str]:
+    """What the form should take from this message for ``slot`` (empty: nothing)."""
+    if turn.interrupts:
+        return {}
+    changes = corrections(turn)
+    if turn.requested != slot:
+        return {slot: changes[slot]} if slot in changes else {}
+    if slot in (CONFIRMED, FIELD) and changes:
+        return {}  # the correction is the answer; the summary is read back again
+    if is_answer(slot, turn):
+        return {slot: turn.text}
+    if turn.detour:
+        return {}
+    return {slot: turn.text}  # not usable: the validator explains what is wrong
