@@ -144,7 +144,8 @@ def corrections(turn: Turn) -> Dict[str, str]:
         if answers.mentions_procedure(turn.text, turn.procedures):
             found[REASON] = turn.text
         contact = answers.read_contact(turn.text)
-        if contact.value not in (None, answers.DECLINED, answers.BY_PHONE_OR_TEXT):
+        if answers.mentions_contact_preference(turn.text) and contact.value not in (
+                None, answers.DECLINED, answers.BY_PHONE_OR_TEXT):
             found[CONTACT] = turn.text
     return found
 

@@ -30,7 +30,7 @@ _NAME_CORRECTION = re.compile(
     r"would be)|name\s*[:=])\s+(?P<name>.+)$",
     re.IGNORECASE,
 )
-_NAME_POLITENESS = re.compile(r"[\s,]+(?:please|pls|plz|thanks|thank you|thx|ty)\W*$",
+_NAME_POLITENESS = re.compile(r"[\s,]+(?:please|pls|plz|thanks|thank you|thx|ty|sorry)\W*$",
                               re.IGNORECASE)
 _NAME_PUNCTUATION = set(" '-.,\u2019")
 # Words that show an answer is a sentence, not a name.
@@ -54,12 +54,17 @@ _UNSURE = re.compile(
 )
 
 _NEGATION = r"(?:don'?t|do not|dont|no|not|never|please don'?t|rather not)"
-_CALL = r"(?:call(?:s|ing)?|phone(?: call)?s?|ring|voice ?mail|voice)"
+_CALL = r"(?:call(?:s|ing)?|phone(?: call)?s?(?!\s*(?:number|no\b|#))|ring|voice ?mail|voice)"
 _TEXT = r"(?:text(?:s|ing)?|sms|txt|message(?:s)?|texting)"
 _NO_CALL = re.compile(rf"\b{_NEGATION}\s+(?:\w+\s+)?{_CALL}\b", re.IGNORECASE)
 _NO_TEXT = re.compile(rf"\b{_NEGATION}\s+(?:\w+\s+)?{_TEXT}\b", re.IGNORECASE)
 _WANTS_CALL = re.compile(rf"\b{_CALL}\b", re.IGNORECASE)
 _WANTS_TEXT = re.compile(rf"\b{_TEXT}\b", re.IGNORECASE)
+_CONTACT_PREFERENCE = re.compile(
+    r"\b(?:text|txt|call|phone|ring|sms)\s+me\b|\bby\s+(?:text|phone|sms|a call)\b|"
+    r"\b(?:texting|a text|a call|phone call|text message)\b",
+    re.IGNORECASE,
+)
 _ANY_WAY = re.compile(
     r"\b(?:either|both|any|anything|whichever|doesn'?t matter|does not matter|fine|ok|okay|"
     r"yes|yeah|yep|sure|of course|absolutely|that'?s fine|go ahead)\b",
@@ -187,6 +192,11 @@ def read_contact(text: str, intent: str = "") -> Answer:
     if intent == "affirm" or _ANY_WAY.search(text):
         return Answer(BY_PHONE_OR_TEXT)
     return Answer(error="unclear")
+
+
+def mentions_contact_preference(text: str) -> bool:
+    """True if the words say how to be contacted ("text me", "by phone")."""
+    return bool(_CONTACT_PREFERENCE.search(text))
 
 
 def read_confirmation(text: str, intent: str = "") -> Answer:

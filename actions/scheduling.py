@@ -7,7 +7,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List
+from datetime import datetime
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -53,7 +54,8 @@ def details_from(tracker: Tracker) -> AppointmentDetails:
     )
 
 
-def next_steps(tracker: Tracker, reference: str) -> Dict[str, Any]:
+def next_steps(tracker: Tracker, reference: str,
+               now: Optional[datetime] = None) -> Dict[str, Any]:
     """Values for the confirmation: reference, who gets back, how and when."""
     settings = get_settings()
     values: Dict[str, Any] = {
@@ -62,7 +64,7 @@ def next_steps(tracker: Tracker, reference: str) -> Dict[str, Any]:
         "appointment_contact": tracker.get_slot(CONTACT) or BY_PHONE_OR_TEXT,
         "appointment_phone_display": tracker.get_slot(PHONE_DISPLAY) or tracker.get_slot(PHONE),
     }
-    now = utcnow()
+    now = now or utcnow()
     if not settings.office_hours.is_open(now):
         opening = settings.office_hours.next_opening(now)
         if opening is not None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from typing import Any, AsyncIterator, Callable, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 import yaml
+from aiohttp import web
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.engine import Engine
@@ -23,6 +24,34 @@ from scripts.servers import Servers, start
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES_DIR = Path(os.environ.get("SOURCES_DIR", ROOT.parent / "shared" / "sources"))
 MODEL_PATH = ROOT / "models" / "clinic.tar.gz"
+
+
+class Receiver:
+    """A webhook receiver: answers with the queued statuses (200 once they run out)."""
+
+    def __init__(self) -> None:
+        self.statuses: List[int] = []
+        self.requests: List[Dict[str, Any]] = []
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        self.requests.append({"headers": dict(request.headers), "body": body})
+        return web.Response(status=self.statuses.pop(0) if self.statuses else 200)
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Tuple[Receiver, str]]:
+    """A local HTTP server standing in for a staff or scheduling system: (receiver, url)."""
+    hook = Receiver()
+    app = web.Application()
+    app.router.add_post("/hook", hook.handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield hook, f"http://127.0.0.1:{port}/hook"
+    await runner.cleanup()
 
 
 def load_yaml(path: Path) -> Dict[str, Any]:

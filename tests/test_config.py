@@ -34,3 +34,21 @@ def test_missing_clinic_file_never_leaves_blanks(tmp_path: Path):
         "clinic_name", "clinic_phone", "clinic_urgent_phone", "billing_phone",
         "clinic_hours", "clinic_address",
     }
+
+
+def test_scheduling_defaults_and_overrides():
+    default = config.load_settings({}).scheduling
+    assert (default.adapter, default.phone_region, default.phone_regions) == (
+        "queue", "US", ("US",))
+    assert default.reply_within == "one business day"
+    hooked = config.load_settings({"SCHEDULING_WEBHOOK_URL": "https://sched.example/hook",
+                                   "PHONE_REGIONS": "us, ca",
+                                   "SCHEDULING_REPLY_WITHIN": "two business days"}).scheduling
+    assert (hooked.adapter, hooked.phone_regions, hooked.reply_within) == (
+        "webhook", ("US", "CA"), "two business days")
+    # webhook without a URL, or an unknown adapter, falls back to the queue: never lost
+    assert config.load_settings({"SCHEDULING_ADAPTER": "webhook"}).scheduling.adapter == "queue"
+    assert config.load_settings({"SCHEDULING_ADAPTER": "fax"}).scheduling.adapter == "queue"
+    forced = config.load_settings({"SCHEDULING_ADAPTER": "queue",
+                                   "SCHEDULING_WEBHOOK_URL": "https://x"})
+    assert forced.scheduling.adapter == "queue"

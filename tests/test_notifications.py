@@ -8,11 +8,9 @@ import json
 import logging
 import uuid
 from datetime import timedelta
-from typing import Any, AsyncIterator, Dict, List
+from typing import List
 
 import aiohttp
-import pytest
-from aiohttp import web
 from sqlalchemy import select
 
 from actions.config import load_notify, load_settings
@@ -23,33 +21,6 @@ from actions.outbox import backoff, claim_due, enqueue
 from actions.worker import run_once
 
 SECRET = "s3cret"
-
-
-class Receiver:
-    """A staff system: answers with the queued statuses (200 once they run out)."""
-
-    def __init__(self) -> None:
-        self.statuses: List[int] = []
-        self.requests: List[Dict[str, Any]] = []
-
-    async def handle(self, request: web.Request) -> web.Response:
-        body = await request.read()
-        self.requests.append({"headers": dict(request.headers), "body": body})
-        return web.Response(status=self.statuses.pop(0) if self.statuses else 200)
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[tuple]:
-    hook = Receiver()
-    app = web.Application()
-    app.router.add_post("/hook", hook.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield hook, f"http://127.0.0.1:{port}/hook"
-    await runner.cleanup()
 
 
 def settings_for(url: str, **extra: str):

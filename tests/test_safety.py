@@ -60,9 +60,35 @@ def test_rule_layer_examples(judge, text, level):
     assert judge(text) == level
 
 
-@pytest.mark.skipif(not MODEL_PATH.exists(), reason="run `make train` first")
-def test_whole_model_routes_red_flags_and_spares_look_alikes(data):
-    agent = load_agent(MODEL_PATH)
+@pytest.fixture(scope="module")
+def agent():
+    if not MODEL_PATH.exists():
+        pytest.skip("run `make train` first")
+    return load_agent(MODEL_PATH)
+
+
+# Answers to the booking form's questions (not training data). A phone number or an age
+# must never read as a temperature, nor a time as a symptom: during the form an alarm
+# always interrupts, so a false one would send a patient a 911 instruction mid-booking.
+FORM_ANSWERS = [
+    "Eleanor Vance", "my mother is Gloria Estrada", "it's for my husband, Dev Patel",
+    "630-555-0148", "(847) 555 0190", "2245550167", "+1 773 555 0102",
+    "her number is 312 555 0177", "you can call me on 708.555.0155",
+    "use the number i'm texting from",
+    "wednesday mornings", "any afternoon next week", "after 4pm on weekdays",
+    "tuesday or thursday", "the sooner the better", "not fridays please", "Dec 3 around 10",
+    "phone is fine", "texts please", "either works for us", "not sure which one",
+    "he is 84", "she's 91 years old", "we're flexible",
+]
+
+
+def test_booking_answers_never_raise_an_alarm(agent):
+    levels = {text: model_level(p) for text, p in zip(FORM_ANSWERS, predict(agent, FORM_ANSWERS),
+                                                      strict=True)}
+    assert not {text: level for text, level in levels.items() if level}
+
+
+def test_whole_model_routes_red_flags_and_spares_look_alikes(agent, data):
     texts = [i["text"] for i in data["red_flags"]] + list(data["look_alikes"])
     levels = dict(zip(texts, (model_level(p) for p in predict(agent, texts)), strict=True))
     result = evaluate(levels.__getitem__, data)
