@@ -11,7 +11,7 @@ from tests.test_content import FAQ_KEYS
 
 INTENTS = [
     "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "request_appointment",
-    "request_human", "urgent_symptom", "out_of_scope",
+    "request_human", "urgent_symptom", "out_of_scope", "cancel", "inform",
 ]
 LABELS = set(INTENTS) | {f"faq/{k}" for k in FAQ_KEYS}
 

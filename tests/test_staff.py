@@ -17,7 +17,7 @@ from sqlalchemy import select
 from actions import staff
 from actions.config import get_settings
 from actions.db import session_scope
-from actions.models import HandoffRequest, StaffAlert
+from actions.models import AppointmentRequest, HandoffRequest, StaffAlert
 from addons.channels.dialogue import bot_messages_since_patient_spoke, staff_replies
 
 CONVERSATION = "+1 555/0003333"
@@ -133,6 +133,28 @@ def test_cli_lists_and_acknowledges_alerts(db_engine, capsys):
     with session_scope() as session:
         alert = session.get(StaffAlert, 1)
         assert (alert.status, alert.handled_by) == ("acknowledged", "kim")
+
+
+def test_cli_lists_booking_requests_and_records_progress(db_engine, capsys):
+    from actions.appointments import AppointmentDetails, store_request
+
+    stored = store_request(AppointmentDetails("c2", "rest", "Rosa Delgado", "+17085550134",
+                                              "thursday afternoons", [], "kyphoplasty", "text"))
+    assert staff.main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert f"booking #{stored.id}" in out and stored.reference in out
+    assert "Rosa Delgado +17085550134 (sms) kyphoplasty: thursday afternoons" in out
+    assert staff.main(["--staff", "lee", "booking", str(stored.id), "contacted"]) == 0
+    assert staff.main(["booking", "99", "closed"]) == 1
+    assert "No appointment request #99" in capsys.readouterr().err
+    with session_scope() as session:
+        row = session.get(AppointmentRequest, stored.id)
+        assert (row.status, row.handled_by) == ("contacted", "lee")
+    assert staff.main(["booking", str(stored.id), "closed"]) == 0
+    assert staff.main(["list"]) == 0
+    assert "booking #" not in capsys.readouterr().out  # handled: off the open list
+    assert staff.main(["list", "--all"]) == 0
+    assert "closed" in capsys.readouterr().out
 
 
 def test_rest_delivers_staff_replies_posted_since_the_last_message():
