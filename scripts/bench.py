@@ -75,6 +75,26 @@ async def conversations(
     return latencies, len(latencies) / elapsed
 
 
+BOOKING = ["I'd like to book a consultation", "Rosa Delgado", "708 555 0134",
+           "thursday afternoons work best", "Vertebroplasty", "Text message", "/affirm"]
+
+
+async def bookings(servers: Servers, count: int) -> Tuple[List[float], float]:
+    """``count`` complete bookings one after another (each turn runs the form's validation
+    action and, at the end, stores the request); per-turn latencies and bookings/s."""
+    url = f"{servers.rasa_url}/webhooks/rest/webhook"
+    latencies: List[float] = []
+    async with aiohttp.ClientSession() as session:
+        started = time.perf_counter()
+        for n in range(count):
+            sender = f"bench-booking-{n}-{time.time_ns()}"
+            for text in BOOKING:
+                latencies.append(await _timed_post(session, url,
+                                                   {"sender": sender, "message": text}))
+        elapsed = time.perf_counter() - started
+    return latencies, count / elapsed
+
+
 def training_seconds() -> float:
     with tempfile.TemporaryDirectory() as out:
         started = time.perf_counter()
@@ -108,6 +128,7 @@ def main() -> None:
             single, single_rate = asyncio.run(conversations(servers, texts, 1, 200))
             multi, multi_rate = asyncio.run(conversations(servers, texts, 10, args.per_user))
             long_conv, _ = asyncio.run(conversations(servers, texts, 1, 100, turns=100))
+            booking, booking_rate = asyncio.run(bookings(servers, 20))
             rasa_rss = rss_mb(servers.processes[-1].pid)
             actions_rss = rss_mb(servers.actions.pid) if servers.actions else float("nan")
         finally:
@@ -129,11 +150,13 @@ def main() -> None:
         row("REST turn, 1 conversation", single),
         row("REST turn, 10 concurrent conversations", multi),
         row("REST turn, turns 81-100 of one 100-turn conversation", long_conv[80:]),
+        row("REST turn, booking form (7 turns per booking, stored at the end)", booking),
         "",
         "| measurement | value |",
         "|---|---|",
         f"| throughput, 1 conversation | {single_rate:.1f} msg/s |",
         f"| throughput, 10 concurrent conversations | {multi_rate:.1f} msg/s |",
+        f"| complete bookings, one after another | {booking_rate:.2f} bookings/s |",
         f"| Rasa server RSS after the run | {rasa_rss:.0f} MB |",
         f"| action server RSS | {actions_rss:.0f} MB |",
         f"| start-up (both servers until the webhook answers) | {startup:.1f} s |",

@@ -113,7 +113,9 @@ def main() -> None:
         "# NLU evaluation (held-out set)",
         "",
         f"Held-out: `tests/nlu_test.yml`, {len(test)} messages, {len(set(gold))} labels "
-        f"(10 intents + 27 FAQ keys). Training: {len(train)} examples under `data/nlu/`.",
+        f"({sum(not g.startswith('faq/') for g in set(gold))} intents + "
+        f"{sum(g.startswith('faq/') for g in set(gold))} FAQ keys). "
+        f"Training: {len(train)} examples under `data/nlu/`.",
         "A prediction is correct when the message is routed to the right intent, or for FAQs "
         "to the right answer key; a fallback (`nlu_fallback`) counts as wrong.",
         "",

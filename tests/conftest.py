@@ -3,6 +3,7 @@ settings from a test environment and an in-memory database session."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any, AsyncIterator, Callable, Dict, Iterator, List, Optional, Tuple
@@ -37,6 +38,31 @@ class Receiver:
         body = await request.read()
         self.requests.append({"headers": dict(request.headers), "body": body})
         return web.Response(status=self.statuses.pop(0) if self.statuses else 200)
+
+    def only_signed_payload(self, secret: str) -> Dict[str, Any]:
+        """The one request received: its signature must verify with ``secret`` (and only
+        with it) and its event header match the body; returns the JSON body."""
+        from actions.notifier import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+
+        [request] = self.requests
+        headers, body = request["headers"], request["body"]
+        assert verify(secret, headers[TIMESTAMP_HEADER], body, headers[SIGNATURE_HEADER])
+        assert not verify(secret + "x", headers[TIMESTAMP_HEADER], body,
+                          headers[SIGNATURE_HEADER])
+        payload: Dict[str, Any] = json.loads(body)
+        assert payload["type"] == headers["X-Clinic-Event"]
+        assert payload["delivery_id"] == headers["X-Clinic-Delivery"]
+        return payload
+
+
+async def deliver_all(settings: Settings) -> int:
+    """Run the outbox worker once with ``settings``; returns how many rows were delivered."""
+    import aiohttp
+
+    from actions.worker import run_once
+
+    async with aiohttp.ClientSession() as http:
+        return await run_once(settings, http)
 
 
 @pytest.fixture

@@ -18,6 +18,20 @@ def render(domain: Dict[str, Any], name: str, **values: Any) -> str:
                             **{"max_chars": "{max_chars}", **values})
 
 
+def rows_for(model: Any, conversation: str) -> List[Any]:
+    """The rows of a project table that belong to one conversation (detached, oldest first)."""
+    from sqlalchemy import select
+
+    from actions.db import session_scope
+
+    with session_scope() as session:
+        rows = session.execute(
+            select(model).where(model.conversation_id == conversation).order_by(model.id)
+        ).scalars().all()
+        session.expunge_all()
+        return list(rows)
+
+
 def sender() -> str:
     return f"test-{uuid.uuid4().hex[:12]}"
 

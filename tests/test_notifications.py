@@ -4,21 +4,19 @@ no double delivery, nothing lost across a worker restart, log lines without pati
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import uuid
 from datetime import timedelta
 from typing import List
 
-import aiohttp
 from sqlalchemy import select
 
 from actions.config import load_notify, load_settings
 from actions.db import session_scope
 from actions.models import OutboxMessage, StaffAlert, utcnow
-from actions.notifier import SIGNATURE_HEADER, TIMESTAMP_HEADER, alert_payload, verify
+from actions.notifier import alert_payload
 from actions.outbox import backoff, claim_due, enqueue
-from actions.worker import run_once
+from tests.conftest import deliver_all
 
 SECRET = "s3cret"
 
@@ -48,22 +46,12 @@ def outbox_rows() -> List[OutboxMessage]:
         return list(rows)
 
 
-async def deliver_all(settings) -> int:
-    async with aiohttp.ClientSession() as http:
-        return await run_once(settings, http)
-
-
 async def test_webhook_is_signed_and_carries_the_alert(db_engine, receiver):
     hook, url = receiver
     alert_id = add_alert()
     assert await deliver_all(settings_for(url)) == 1
-    [request] = hook.requests
-    headers, body = request["headers"], request["body"]
-    assert verify(SECRET, headers[TIMESTAMP_HEADER], body, headers[SIGNATURE_HEADER])
-    assert not verify("wrong", headers[TIMESTAMP_HEADER], body, headers[SIGNATURE_HEADER])
-    payload = json.loads(body)
-    assert payload["type"] == "staff_alert" == headers["X-Clinic-Event"]
-    assert payload["delivery_id"] == headers["X-Clinic-Delivery"]
+    payload = hook.only_signed_payload(SECRET)
+    assert payload["type"] == "staff_alert"
     assert payload["record"]["id"] == alert_id and payload["record"]["level"] == "urgent"
     assert "message_text" not in payload["record"]
     [row] = outbox_rows()

@@ -4,17 +4,14 @@ errors, never sent twice, nothing lost when the worker restarts, status new -> s
 from __future__ import annotations
 
 import asyncio
-import json
 
-import aiohttp
 from sqlalchemy import select
 
 from actions.appointments import AppointmentDetails, store_request
 from actions.config import load_settings
 from actions.db import session_scope
 from actions.models import AppointmentRequest, OutboxMessage
-from actions.notifier import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
-from actions.worker import run_once
+from tests.conftest import deliver_all
 
 SECRET = "scheduling-secret"
 
@@ -39,22 +36,13 @@ def request_status(request_id: int) -> str:
         return str(session.get(AppointmentRequest, request_id).status)
 
 
-async def deliver_all(settings) -> int:
-    async with aiohttp.ClientSession() as http:
-        return await run_once(settings, http)
-
-
 async def test_request_is_posted_signed_and_marked_sent(db_engine, receiver, settings_env):
     hook, url = receiver
     request_id = book(settings_env, url)
     assert request_status(request_id) == "new"
     assert await deliver_all(settings_for(url)) == 1
-    [posted] = hook.requests
-    headers, body = posted["headers"], posted["body"]
-    assert verify(SECRET, headers[TIMESTAMP_HEADER], body, headers[SIGNATURE_HEADER])
-    assert not verify("staff-secret", headers[TIMESTAMP_HEADER], body, headers[SIGNATURE_HEADER])
-    payload = json.loads(body)
-    assert payload["type"] == "appointment_request" == headers["X-Clinic-Event"]
+    payload = hook.only_signed_payload(SECRET)
+    assert payload["type"] == "appointment_request"
     record = payload["record"]
     assert record["id"] == request_id and record["reference"].startswith("APT-")
     assert record["patient"] == {"name": "Rosa Delgado", "phone": "+17735550142"}

@@ -9,13 +9,11 @@ from pathlib import Path
 from typing import List
 
 import pytest
-from sqlalchemy import select
 
-from actions.db import session_scope
 from actions.models import AppointmentRequest, StaffAlert
 from scripts.servers import start
 from tests.conftest import MODEL_PATH
-from tests.helpers import level_text, render, sender
+from tests.helpers import level_text, render, rows_for, sender
 
 pytestmark = [pytest.mark.server]
 
@@ -31,12 +29,7 @@ def ask(domain, question: str) -> str:
 
 
 def requests_for(conversation: str) -> List[AppointmentRequest]:
-    with session_scope() as session:
-        rows = session.execute(
-            select(AppointmentRequest).where(AppointmentRequest.conversation_id == conversation)
-        ).scalars().all()
-        session.expunge_all()
-        return list(rows)
+    return rows_for(AppointmentRequest, conversation)
 
 
 def fill_until_read_back(servers, domain, who: str) -> List[str]:
@@ -124,10 +117,8 @@ def test_red_flag_mid_form_then_the_form_goes_on(servers, server_db, domain):
     servers.texts(who, "Walter Green")
     said = servers.texts(who, "hang on, he just passed out and isn't answering me")
     assert said == [level_text(domain, "emergency"), ask(domain, "phone")]
-    with session_scope() as session:
-        [alert] = session.execute(
-            select(StaffAlert).where(StaffAlert.conversation_id == who)).scalars().all()
-        assert alert.level == "emergency"
+    [alert] = rows_for(StaffAlert, who)
+    assert alert.level == "emergency"
     assert servers.texts(who, "708 555 0134") == [ask(domain, "times")]
 
 

@@ -5,37 +5,27 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from typing import List
 
 import pytest
-from sqlalchemy import select
 
 from actions import staff
 from actions.config import get_settings
-from actions.db import session_scope
 from actions.models import HandoffRequest, StaffAlert
-from tests.helpers import is_handoff, level_text, render, sender
+from tests.helpers import is_handoff, level_text, render, rows_for, sender
 
 pytestmark = [pytest.mark.server]
 
 LEGS = "i had kyphoplasty tuesday and now i cant feel my legs"
 
 
-def alerts_for(conversation: str) -> list:
-    with session_scope() as session:
-        rows = session.execute(
-            select(StaffAlert).where(StaffAlert.conversation_id == conversation)
-        ).scalars().all()
-        session.expunge_all()
-        return list(rows)
+def alerts_for(conversation: str) -> List[StaffAlert]:
+    return rows_for(StaffAlert, conversation)
 
 
 def handoff_for(conversation: str) -> HandoffRequest:
-    with session_scope() as session:
-        row = session.execute(
-            select(HandoffRequest).where(HandoffRequest.conversation_id == conversation)
-        ).scalar_one()
-        session.expunge(row)
-        return row
+    [row] = rows_for(HandoffRequest, conversation)
+    return row
 
 
 def staff_settings(servers):
