@@ -37,7 +37,7 @@ from actions.appointment_slots import (
     REQUESTED,
     TIMES,
 )
-from actions.appointment_turn import Turn, extract, read_phone, read_times
+from actions.appointment_turn import Turn, extract, read_name, read_phone, read_times
 from actions.config import get_settings
 
 logger = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ class ValidateAppointmentForm(FormValidationAction):
     def validate_appointment_name(self, value: Any, dispatcher: CollectingDispatcher,
                                   tracker: Tracker, domain: DomainDict) -> Slots:
         """Letters, at least first and last name; tidied capitals."""
-        answer = answers.read_name(str(value or ""))
+        answer = read_name(str(value or ""))
         if answer.value is None:
             return rejected(dispatcher, tracker, NAME, f"utter_invalid_name_{answer.error}")
         return accepted(tracker, NAME, {NAME: answer.value})

@@ -28,7 +28,7 @@ from actions.appointment_slots import (
 from actions.config import SchedulingSettings, get_settings
 from actions.conversation import latest_user_text
 from actions.models import utcnow
-from actions.phone import PhoneResult, find_phone, parse_phone, sender_phone
+from actions.phone import PhoneResult, find_phone, parse_phone, sender_phone, without_phone
 from actions.preferred_times import PreferredTimes, mentions_time, parse_preferred_times
 from addons.text import clean
 
@@ -92,6 +92,11 @@ def read_phone(turn: Turn, settings: SchedulingSettings) -> PhoneResult:
     return parse_phone(turn.text, settings.phone_region, settings.phone_regions)
 
 
+def read_name(text: str) -> answers.Answer:
+    """The name answer, ignoring a phone number given with it (the number is kept too)."""
+    return answers.read_name(without_phone(text, get_settings().scheduling.phone_region))
+
+
 def read_times(text: str) -> PreferredTimes:
     """Preferred times, with dates read relative to now in the clinic's time zone."""
     return parse_preferred_times(text, get_settings().office_hours.local(utcnow()))
@@ -100,7 +105,7 @@ def read_times(text: str) -> PreferredTimes:
 def is_answer(slot: str, turn: Turn) -> bool:
     """True if the message is a usable answer to ``slot`` (it may still need tidying)."""
     if slot == NAME:
-        return answers.read_name(turn.text).value is not None
+        return read_name(turn.text).value is not None
     if slot == PHONE:
         return read_phone(turn, get_settings().scheduling).e164 is not None
     if answers.is_question(turn.text) and turn.intent in DETOURS:

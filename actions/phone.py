@@ -61,6 +61,13 @@ def find_phone(text: str, region: str, regions: Iterable[str]) -> Optional[Phone
     return None
 
 
+def without_phone(text: str, region: str) -> str:
+    """``text`` with any phone number in it removed ("Ann Lee 312 555 0199" -> "Ann Lee")."""
+    for match in reversed(list(phonenumbers.PhoneNumberMatcher(text[:500], region))):
+        text = text[:match.start] + " " + text[match.end:]
+    return " ".join(text.split()).strip(" ,;-")
+
+
 def parse_phone(text: str, region: str, regions: Iterable[str]) -> PhoneResult:
     """Read the answer to "what number should we call?" and say what is wrong with it."""
     text = text.strip()[:200]
