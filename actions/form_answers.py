@@ -27,19 +27,25 @@ _NAME_PREFIX = re.compile(
 )
 _NAME_CORRECTION = re.compile(
     r"\b(?:(?:my|the|her|his|their|patient'?s)\s+(?:full\s+)?name\s+(?:is|'s|should be|"
-    r"would be)|name\s*[:=])\s+(?P<name>.+)$",
+    r"would be)|name\s*[:=])\s+(?P<name>[^\d,;!?]+?)"
+    r"(?=\s*(?:[,;!?]|\.\s|\.$|\band\b|\bbut\b|\d|$))",
     re.IGNORECASE,
 )
 _NAME_POLITENESS = re.compile(r"[\s,]+(?:please|pls|plz|thanks|thank you|thx|ty|sorry)\W*$",
                               re.IGNORECASE)
 _NAME_PUNCTUATION = set(" '-.,\u2019")
-# Words that show an answer is a sentence, not a name.
+# Words that show an answer is a sentence, not a name. Words that are also names or
+# initials ("An Nguyen", "Minh Do", "Will Smith", "Doris Day", "John A. Smith") are not here.
 _NOT_NAME_WORDS = frozenset("""
-    a about after am an and any appointment are at back be because before book booking but by
-    call can cancel could do does doctor don't dont for from get had has have hello help hey hi
-    how i i'd i'll i'm if in is it it's just kyphoplasty know like me mind my need never no not
-    nurse of ok okay on or pain please procedure question sure thank thanks that the this to
-    vertebroplasty want was we what when where who why will with would yes you your
+    about after again all am and any anyone anything appointment appt are at back be because
+    before book booking both but by call can cancel change correct could dad days doctor does
+    don't dont either email everything father fine for from get good great had has have hello
+    help hey hi hold how husband i'd i'll i'm if in is it it's just know kyphoplasty later like
+    maybe me message mind mom mother my need neither never no none not nothing now number nurse
+    of ok okay on or other pain phone please procedure question same some someone something
+    sorry start stop sure text thank thanks that the this time times to today tomorrow
+    vertebroplasty wait want was we week what when where who why wife with would wrong yes
+    yesterday you your
 """.split())
 
 _PROCEDURES = (

@@ -245,6 +245,14 @@ async def test_details_given_with_the_request_are_kept(validate):
     assert slots["appointment_phone"] == "+13125550199"
 
 
+async def test_name_and_number_given_with_the_request_are_kept(validate):
+    slots, _ = await validate(
+        "can i book for my mom, her name is Gloria Estrada and her number is 630 555 0148",
+        None, intent="request_appointment")
+    assert (slots["appointment_name"], slots["appointment_phone"]) == (
+        "Gloria Estrada", "+16305550148")
+
+
 async def test_no_questions_remain_once_the_form_has_an_outcome(domain, make_tracker):
     action = ValidateAppointmentForm()
     tracker = form_tracker(make_tracker, "x", None, slots={"appointment_outcome": "gave_up"})

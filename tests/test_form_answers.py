@@ -111,6 +111,10 @@ def test_preferred_times_are_capped_but_kept():
     ("José Álvarez-Núñez", "José Álvarez-Núñez"),
     ("Robert de la Cruz Jr.", "Robert de la Cruz Jr"),
     ("Dr. Jane McDonald", "Dr. Jane McDonald"),
+    ("An Nguyen", "An Nguyen"),  # names that are also common words stay names
+    ("Will Hope", "Will Hope"),
+    ("Minh Do", "Minh Do"),
+    ("John A. Smith", "John A. Smith"),
 ])
 def test_names_are_tidied(typed, name):
     assert answers.read_name(typed).value == name
@@ -127,6 +131,8 @@ def test_names_are_tidied(typed, name):
     ("I want to book an appointment", "not_a_name"),
     ("how long is recovery", "not_a_name"),
     ("no thanks", "not_a_name"),
+    ("change something", "not_a_name"),
+    ("no idea", "not_a_name"),
     ("a b c d e f g h", "long"),
     ("Bartholomew " * 8, "long"),
 ])
@@ -138,6 +144,9 @@ def test_name_corrections_need_the_words_name_is():
     assert answers.name_correction("sorry, her name is rosa delgado") == "Rosa Delgado"
     assert answers.name_correction("the name should be Ana Ruiz please") == "Ana Ruiz"
     assert answers.name_correction("Rosa Delgado") is None
+    assert answers.name_correction(
+        "can i book for my mom, her name is Gloria Estrada and her number is 630 555 0148"
+    ) == "Gloria Estrada"
     assert answers.name_correction("my name is 12") is None
 
 
