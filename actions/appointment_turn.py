@@ -32,12 +32,13 @@ from actions.phone import PhoneResult, find_phone, parse_phone, sender_phone, wi
 from actions.preferred_times import PreferredTimes, mentions_time, parse_preferred_times
 from addons.text import clean
 
-# Always handled by their own rules, whatever is being asked (the form steps aside).
+# Always handled by their own rules, whatever is being asked (the form steps aside) --
+# except "cancel" at the read-back, where "change something" can look like it.
 INTERRUPTIONS = frozenset({"urgent_symptom", "cancel"})
 # Handled by their own rules when the words are not a usable answer ("Phone call" is an
 # answer to "how may we contact you?", not a request for a person).
 DETOURS = frozenset({"faq", "out_of_scope", "bot_challenge", "request_appointment", "goodbye",
-                     "request_human"})
+                     "request_human", "cancel"})
 SMS_CHANNEL = "twilio"
 _SAME_NUMBER = re.compile(
     r"\b(?:this|same|my|the)\s+(?:number|one|phone|cell|mobile)\b|^(?:same|this|this one|"
@@ -75,6 +76,8 @@ class Turn:
     @property
     def interrupts(self) -> bool:
         """True if the form must step aside whatever the words are."""
+        if self.intent == "cancel" and self.requested in (CONFIRMED, FIELD):
+            return False  # a usable answer ("change something") wins; else it's a detour
         return self.intent in INTERRUPTIONS
 
     @property

@@ -192,6 +192,15 @@ async def test_yes_confirms(validate):
     assert next_question(slots) is None  # nothing left: the form ends
 
 
+async def test_typed_change_something_is_not_a_cancel_at_the_read_back(validate):
+    slots, _ = await validate("change something", "appointment_confirmed", slots=ANSWERED,
+                              intent="cancel")
+    assert slots["appointment_confirmed"] is False
+    slots, _ = await validate("cancel", "appointment_confirmed", slots=ANSWERED,
+                              intent="cancel")
+    assert slots == {}  # a real cancel: the form steps aside for the cancel rule
+
+
 async def test_change_something_asks_which_answer(validate):
     slots, _ = await validate("", "appointment_confirmed", slots=ANSWERED,
                               intent="deny")
