@@ -139,3 +139,11 @@ def test_red_flag_mid_form_with_the_action_server_gone(tmp_path: Path, domain):
         assert not re.search(r"Walter|0134", own.logs().split("Traceback")[0])
     finally:
         own.stop()
+
+
+def test_details_given_with_the_request_are_kept(servers, domain):
+    who = sender()
+    said = servers.texts(
+        who, "please book my brother in, his name is Ken Ito and his number is 224 555 0133")
+    assert said[0] == render(domain, "utter_appointment_start")
+    assert said[-1] == ask(domain, "times")  # name and phone already answered
