@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import aiohttp
 
@@ -111,33 +111,36 @@ def row(name: str, values: List[float]) -> str:
     return f"| {name} | {pct(values, 0.5):.1f} | {pct(values, 0.95):.1f} | {len(values)} |"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--skip-train", action="store_true", help="don't time a full training")
-    parser.add_argument("--per-user", type=int, default=40, help="messages per client")
-    args = parser.parse_args()
-
+def measure(per_user: int) -> Dict[str, Any]:
+    """Start fresh servers and run every measurement against them."""
     # Question-and-answer traffic: a booking request would turn the rest of its conversation
     # into a form (measured on its own below), so those messages are left out here.
     texts = [t for t, label in load_examples([ROOT / "tests" / "nlu_test.yml"])
              if label != "request_appointment"]
+    results: Dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         servers = start(Path(tmp), token="bench-token")
-        startup = time.perf_counter() - started
+        results["startup"] = time.perf_counter() - started
         try:
             asyncio.run(conversations(servers, texts, 2, 5))  # warm-up
-            parse = asyncio.run(parse_latency(servers, texts[:200]))
-            single, single_rate = asyncio.run(conversations(servers, texts, 1, 200))
-            multi, multi_rate = asyncio.run(conversations(servers, texts, 10, args.per_user))
-            long_conv, _ = asyncio.run(conversations(servers, texts, 1, 100, turns=100))
-            booking, booking_rate = asyncio.run(bookings(servers, 20))
-            rasa_rss = rss_mb(servers.processes[-1].pid)
-            actions_rss = rss_mb(servers.actions.pid) if servers.actions else float("nan")
+            results["parse"] = asyncio.run(parse_latency(servers, texts[:200]))
+            results["single"], results["single_rate"] = asyncio.run(
+                conversations(servers, texts, 1, 200))
+            results["multi"], results["multi_rate"] = asyncio.run(
+                conversations(servers, texts, 10, per_user))
+            results["long"], _ = asyncio.run(conversations(servers, texts, 1, 100, turns=100))
+            results["booking"], results["booking_rate"] = asyncio.run(bookings(servers, 20))
+            results["rasa_rss"] = rss_mb(servers.processes[-1].pid)
+            results["actions_rss"] = (rss_mb(servers.actions.pid) if servers.actions
+                                      else float("nan"))
         finally:
             servers.stop()
-    train = None if args.skip_train else training_seconds()
+    return results
 
+
+def report(r: Dict[str, Any], train: Optional[float]) -> str:
+    """The Markdown report for docs/benchmark.md."""
     lines = [
         "# Benchmark",
         "",
@@ -150,20 +153,20 @@ def main() -> None:
         "",
         "| measurement | p50 ms | p95 ms | requests |",
         "|---|---|---|---|",
-        row("`/model/parse` (NLU only)", parse),
-        row("REST turn, 1 conversation", single),
-        row("REST turn, 10 concurrent conversations", multi),
-        row("REST turn, turns 81-100 of one 100-turn conversation", long_conv[80:]),
-        row("REST turn, booking form (7 turns per booking, stored at the end)", booking),
+        row("`/model/parse` (NLU only)", r["parse"]),
+        row("REST turn, 1 conversation", r["single"]),
+        row("REST turn, 10 concurrent conversations", r["multi"]),
+        row("REST turn, turns 81-100 of one 100-turn conversation", r["long"][80:]),
+        row("REST turn, booking form (7 turns per booking, stored at the end)", r["booking"]),
         "",
         "| measurement | value |",
         "|---|---|",
-        f"| throughput, 1 conversation | {single_rate:.1f} msg/s |",
-        f"| throughput, 10 concurrent conversations | {multi_rate:.1f} msg/s |",
-        f"| complete bookings, one after another | {booking_rate:.2f} bookings/s |",
-        f"| Rasa server RSS after the run | {rasa_rss:.0f} MB |",
-        f"| action server RSS | {actions_rss:.0f} MB |",
-        f"| start-up (both servers until the webhook answers) | {startup:.1f} s |",
+        f"| throughput, 1 conversation | {r['single_rate']:.1f} msg/s |",
+        f"| throughput, 10 concurrent conversations | {r['multi_rate']:.1f} msg/s |",
+        f"| complete bookings, one after another | {r['booking_rate']:.2f} bookings/s |",
+        f"| Rasa server RSS after the run | {r['rasa_rss']:.0f} MB |",
+        f"| action server RSS | {r['actions_rss']:.0f} MB |",
+        f"| start-up (both servers until the webhook answers) | {r['startup']:.1f} s |",
         "| training (`rasa train --force`) | "
         + (f"{train:.0f} s |" if train is not None else "not measured (--skip-train) |"),
         "",
@@ -171,11 +174,20 @@ def main() -> None:
         "10 concurrent. Reproduce: `make bench`.",
         "",
     ]
-    report = "\n".join(lines)
-    DOCS.mkdir(exist_ok=True)
-    (DOCS / "benchmark.md").write_text(report, encoding="utf-8")
-    print(report)
+    return "\n".join(lines)
 
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--skip-train", action="store_true", help="don't time a full training")
+    parser.add_argument("--per-user", type=int, default=40, help="messages per client")
+    args = parser.parse_args()
+    results = measure(args.per_user)
+    train = None if args.skip_train else training_seconds()
+    text = report(results, train)
+    DOCS.mkdir(exist_ok=True)
+    (DOCS / "benchmark.md").write_text(text, encoding="utf-8")
+    print(text)
 
 if __name__ == "__main__":
     main()
