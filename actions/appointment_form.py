@@ -1,7 +1,7 @@
 """The booking form's validation action (``validate_appointment_form``).
 
 Rasa's form asks the questions (``utter_ask_<slot>`` in ``data/responses/scheduling.yml``);
-this action decides what each message fills (``extract_<slot>``, see
+this action decides what each message fills (``get_extraction_events``, see
 ``actions.appointment_turn``) and checks it (``validate_<slot>``). An answer that can't be
 used gets a re-ask that says why; after three in a row the form ends and the patient is
 offered the clinic's phone (``action_finish_appointment``).
@@ -9,10 +9,10 @@ offered the clinic's phone (``action_finish_appointment``).
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
@@ -39,8 +39,6 @@ from actions.appointment_slots import (
 )
 from actions.appointment_turn import Turn, extract, read_name, read_phone, read_times
 from actions.config import get_settings
-
-logger = logging.getLogger(__name__)
 
 MAX_FAILURES = 3
 Slots = Dict[str, Any]
@@ -87,42 +85,19 @@ class ValidateAppointmentForm(FormValidationAction):
             slots.append(FIELD)
         return slots + [CONFIRMED]
 
-    # --- extraction: which slot this message answers (see actions.appointment_turn) ---
+    async def get_extraction_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Which of the open questions this message answers (``actions.appointment_turn``).
 
-    def extract_appointment_name(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                 domain: DomainDict) -> Slots:
-        """The patient's full name."""
-        return extract(NAME, Turn.of(tracker))
-
-    def extract_appointment_phone(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                  domain: DomainDict) -> Slots:
-        """The number to call or text."""
-        return extract(PHONE, Turn.of(tracker))
-
-    def extract_appointment_times(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                  domain: DomainDict) -> Slots:
-        """Preferred days and times."""
-        return extract(TIMES, Turn.of(tracker))
-
-    def extract_appointment_reason(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                   domain: DomainDict) -> Slots:
-        """Which procedure the visit is about."""
-        return extract(REASON, Turn.of(tracker))
-
-    def extract_appointment_contact(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                    domain: DomainDict) -> Slots:
-        """Consent to be called and/or texted."""
-        return extract(CONTACT, Turn.of(tracker))
-
-    def extract_appointment_confirmed(self, dispatcher: CollectingDispatcher,
-                                      tracker: Tracker, domain: DomainDict) -> Slots:
-        """The answer to the read-back."""
-        return extract(CONFIRMED, Turn.of(tracker))
-
-    def extract_appointment_field(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                  domain: DomainDict) -> Slots:
-        """Which answer to change."""
-        return extract(FIELD, Turn.of(tracker))
+        One pass over the message for every slot, instead of rasa-sdk's ``extract_<slot>``
+        method per slot (each would re-read the same corrections).
+        """
+        slots = await self.required_slots(self.domain_slots(domain), dispatcher, tracker,
+                                          domain)
+        found = extract(slots, Turn.of(tracker))
+        tracker.slots.update(found)
+        return [SlotSet(slot, value) for slot, value in found.items()]
 
     # --- validation: tidy good answers, explain bad ones ---
 

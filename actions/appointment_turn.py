@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Dict, Optional, Tuple
+from typing import Dict, Iterable, Optional, Tuple
 
 from rasa_sdk import Tracker
 
@@ -158,17 +158,22 @@ def corrections(turn: Turn) -> Dict[str, str]:
     return found
 
 
-def extract(slot: str, turn: Turn) -> Dict[str, str]:
-    """What the form should take from this message for ``slot`` (empty: nothing)."""
+def extract(slots: Iterable[str], turn: Turn) -> Dict[str, str]:
+    """What the form should take from this message, for each of ``slots`` it answers.
+
+    The corrections are read once per message (they may parse dates); an empty result
+    means the form steps aside and another rule handles the message.
+    """
     if turn.interrupts:
         return {}
     changes = corrections(turn)
-    if turn.requested != slot:
-        return {slot: changes[slot]} if slot in changes else {}
-    if slot in (CONFIRMED, FIELD) and changes:
-        return {}  # the correction is the answer; the summary is read back again
-    if is_answer(slot, turn):
-        return {slot: turn.text}
-    if turn.detour:
-        return {}
-    return {slot: turn.text}  # not usable: the validator explains what is wrong
+    found: Dict[str, str] = {}
+    for slot in slots:
+        if turn.requested != slot:
+            if slot in changes:
+                found[slot] = changes[slot]
+        elif slot in (CONFIRMED, FIELD) and changes:
+            continue  # the correction is the answer; the summary is read back again
+        elif is_answer(slot, turn) or not turn.detour:
+            found[slot] = turn.text  # a bad answer too: the validator explains what's wrong
+    return found
