@@ -9,6 +9,7 @@ offered the clinic's phone (``action_finish_appointment``).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
@@ -112,12 +113,8 @@ class ValidateAppointmentForm(FormValidationAction):
     def validate_appointment_phone(self, value: Any, dispatcher: CollectingDispatcher,
                                    tracker: Tracker, domain: DomainDict) -> Slots:
         """A callable number in the clinic's regions, stored as E.164."""
-        turn = Turn.of(tracker)
-        result = read_phone(
-            Turn(str(value or ""), turn.intent, turn.requested, turn.channel, turn.sender_id,
-                 turn.procedures),
-            get_settings().scheduling,
-        )
+        result = read_phone(replace(Turn.of(tracker), text=str(value or "")),
+                            get_settings().scheduling)
         if result.e164 is None:
             return rejected(dispatcher, tracker, PHONE, f"utter_invalid_phone_{result.error}")
         return accepted(tracker, PHONE, {PHONE: result.e164, PHONE_DISPLAY: result.display})

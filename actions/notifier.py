@@ -87,7 +87,7 @@ def handoff_payload(request: HandoffRequest, include_text: bool) -> Dict[str, An
     return record
 
 
-def appointment_payload(request: AppointmentRequest, include_text: bool = True) -> Dict[str, Any]:
+def appointment_payload(request: AppointmentRequest) -> Dict[str, Any]:
     """What the scheduling system receives: everything it needs to call the patient back."""
     return {
         "id": request.id, "reference": request.reference, "created_at": _iso(request.created_at),

@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from actions import appointments
+from actions import appointments, phone, preferred_times
 from actions.appointment_slots import ANSWER_SLOTS, CONTROL_SLOTS
 from actions.models import AppointmentRequest, OutboxMessage
 from actions.scheduling import ActionCancelAppointment, ActionFinishAppointment, next_steps
@@ -160,8 +160,6 @@ async def test_cancel_forgets_the_answers(domain, tracker):
 
 
 def test_every_response_the_form_can_send_exists(domain):
-    from actions import form_answers, phone, preferred_times  # noqa: F401
-
     names = [f"utter_invalid_name_{e}" for e in
              ("empty", "digits", "symbols", "long", "not_a_name", "one_word")]
     names += [f"utter_invalid_phone_{e}" for e in
