@@ -95,6 +95,26 @@ class SchedulingSettings:
 
 
 @dataclass(frozen=True)
+class SmsSettings:
+    """Text messages through Twilio (the ``twilio`` channel and its output)."""
+
+    account_sid: str  # TWILIO_ACCOUNT_SID
+    auth_token: str  # TWILIO_AUTH_TOKEN: also the key that signs Twilio's webhooks
+    from_number: str  # TWILIO_FROM_NUMBER (E.164) ...
+    messaging_service_sid: str  # ... or TWILIO_MESSAGING_SERVICE_SID
+    webhook_url: str  # TWILIO_WEBHOOK_URL: the public URL Twilio posts to (signatures)
+    api_base: str  # TWILIO_API_BASE: only to point the client at a local fake in tests
+    timeout_seconds: float  # one send attempt
+    program_name: str  # named in HELP answers
+
+    @property
+    def can_send(self) -> bool:
+        """True when an account, a token and a sender are configured."""
+        return bool(self.account_sid and self.auth_token
+                    and (self.from_number or self.messaging_service_sid))
+
+
+@dataclass(frozen=True)
 class Settings:
     """Runtime settings shared by the Rasa server add-ons and the action server."""
 
@@ -107,6 +127,7 @@ class Settings:
     handoff_reply_minutes: int
     notify: NotifySettings
     scheduling: SchedulingSettings
+    sms: SmsSettings
     rasa_url: str
     rasa_api_token: str
 
@@ -187,6 +208,20 @@ def load_scheduling(env: Mapping[str, str], file_values: Mapping[str, Any]) -> S
     )
 
 
+def load_sms(env: Mapping[str, str], clinic: ClinicInfo) -> SmsSettings:
+    """Twilio account and sender (``TWILIO_*``); the program name defaults to the clinic's."""
+    return SmsSettings(
+        account_sid=env.get("TWILIO_ACCOUNT_SID", "").strip(),
+        auth_token=env.get("TWILIO_AUTH_TOKEN", "").strip(),
+        from_number=env.get("TWILIO_FROM_NUMBER", "").strip(),
+        messaging_service_sid=env.get("TWILIO_MESSAGING_SERVICE_SID", "").strip(),
+        webhook_url=env.get("TWILIO_WEBHOOK_URL", "").strip(),
+        api_base=env.get("TWILIO_API_BASE", "").strip().rstrip("/"),
+        timeout_seconds=_number(env, "TWILIO_TIMEOUT_SECONDS", 10.0, 1.0, 60.0),
+        program_name=(env.get("SMS_PROGRAM_NAME") or f"{clinic.name} patient texts").strip(),
+    )
+
+
 def load_api_token(env: Mapping[str, str]) -> str:
     """Rasa HTTP API token: ``RASA_API_TOKEN``, else the file ``make run`` writes."""
     token = env.get("RASA_API_TOKEN", "").strip()
@@ -201,8 +236,9 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
     env = os.environ if env is None else env
     default_db = f"sqlite:///{PROJECT_ROOT / 'var' / 'clinic.db'}"
     clinic_file = load_yaml_file(Path(env.get("CLINIC_CONFIG", DEFAULT_CLINIC_FILE)))
+    clinic = load_clinic(env, clinic_file)
     return Settings(
-        clinic=load_clinic(env, clinic_file),
+        clinic=clinic,
         max_message_chars=_number(env, "MAX_MESSAGE_CHARS", 1000, 50, 10000),
         turn_timeout_seconds=_number(env, "TURN_TIMEOUT_SECONDS", 8.0, 0.5, 120.0),
         database_url=env.get("DATABASE_URL") or default_db,
@@ -214,6 +250,7 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         ),
         notify=load_notify(env),
         scheduling=load_scheduling(env, clinic_file.get("scheduling") or {}),
+        sms=load_sms(env, clinic),
         rasa_url=(env.get("RASA_URL") or "http://localhost:5005").rstrip("/"),
         rasa_api_token=load_api_token(env),
     )

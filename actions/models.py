@@ -138,3 +138,21 @@ class OutboxMessage(Base):
     sent_at = Column(DateTime)
 
     __table_args__ = (Index("ix_outbox_status_due", "status", "next_attempt_at"),)
+
+
+class SmsConsent(Base):
+    """Whether a phone number may receive texts (STOP / START keywords; latest wins).
+
+    A number with no row has not opted out. Opting out is stored before it is confirmed,
+    and every outgoing text checks this table first.
+    """
+
+    __tablename__ = "sms_consent"
+    STATUSES = ("opted_in", "opted_out")
+
+    id = Column(Integer, primary_key=True)
+    phone = Column(String(20), nullable=False, unique=True)  # E.164
+    status = Column(String(16), nullable=False)
+    keyword = Column(String(16), nullable=False)  # what the patient sent (STOP, START, ...)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)

@@ -61,7 +61,6 @@ def test_buttons_become_numbered_choices_a_digit_can_pick():
     assert sms_text.choice_payload("#1", buttons) == "Kyphoplasty"
     assert sms_text.choice_payload("4", buttons) is None
     assert sms_text.choice_payload("2 please call me", buttons) is None
-    assert sms_text.offered_buttons([{"buttons": buttons}, {"text": "x"}]) == buttons
 
 
 def test_every_response_is_gsm7_and_at_most_two_segments(domain):

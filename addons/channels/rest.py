@@ -4,14 +4,9 @@ Replaces Rasa's ``RestInput`` (``credentials.yml``: ``addons.channels.rest.Guard
 same URL: ``POST /webhooks/rest/webhook`` with ``{"sender": "...", "message": "..."}``.
 
 - Malformed requests get a 4xx with a JSON ``error``; never a 5xx, never a traceback.
-- Empty, symbol-only and over-long messages get a polite answer; long ones are cut to the
-  configured cap before NLU (stock Rasa can spend minutes and gigabytes on 80K characters).
-- A typed ``/intent`` or ``/restart`` cannot steer the bot: only payloads of buttons the
-  bot itself just offered pass as payloads; anything else is read as plain words.
-- If the dialogue fails, times out or produces nothing (e.g. the action server is down),
-  the patient gets the clinic's phone number instead of silence. A conversation paused for
-  a hand-off is the one deliberate silence (``addons/channels/dialogue.py``); staff replies
-  posted meanwhile are delivered with the next answer.
+- The message itself goes through :func:`addons.channels.inbound.answer` (empty, long and
+  command-like messages, the time limit, paused conversations, the phone-number fallback).
+- REST cannot push: staff replies posted meanwhile are delivered with the next answer.
 - Patient text and sender ids are never logged at INFO or above.
 """
 
@@ -20,30 +15,22 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions.config import get_settings
-from addons.channels.dialogue import (
-    Handler,
-    bot_messages_since_patient_spoke,
-    read_conversation,
-    run_turn,
-    staff_replies,
-)
-from addons.channels.replies import render
-from addons.text import has_words, neutralise_command, offered_payloads, truncate
+from addons.channels.dialogue import Handler
+from addons.channels.inbound import answer
 
 logger = logging.getLogger(__name__)
 
 SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_.:@+\-]{1,128}$")
 MAX_BODY_BYTES = 256 * 1024
 MAX_METADATA_BYTES = 4096
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff]")
 
 def _error(status: int, message: str) -> HTTPResponse:
     return response.json({"error": message}, status=status)
@@ -80,11 +67,6 @@ def clean_metadata(raw: Any) -> Optional[Dict[str, Any]]:
     return raw if size <= MAX_METADATA_BYTES else None
 
 
-def strip_control(text: str) -> str:
-    """Remove control characters (NUL breaks databases) and trim; keep what the user typed."""
-    return _CONTROL.sub(" ", text).strip()
-
-
 class GuardedRestInput(InputChannel):
     """Validated REST webhook (see module docstring)."""
 
@@ -93,50 +75,15 @@ class GuardedRestInput(InputChannel):
         """Channel name; also selects ``channel: rest`` response variants."""
         return "rest"
 
-    async def _reply(self, request: Request, name: str, sender: str, **values: Any) -> List[Dict]:
-        return await render(request.app.ctx.agent, name, sender, self.name(), **values)
-
     async def handle(self, request: Request, on_new_message: Handler) -> HTTPResponse:
         """Validate one webhook call and answer it."""
         body, error = parse_request(request)
         if error is not None or body is None:
             return error or _error(400, "Bad request.")
-        sender = body["sender"]
-        text = strip_control(body["message"])
-        if not text:
-            return response.json(await self._reply(request, "utter_empty_message", sender))
-        if not has_words(text):
-            return response.json(await self._reply(request, "utter_no_words", sender))
-
-        settings = get_settings()
-        agent = request.app.ctx.agent
-        unseen = bot_messages_since_patient_spoke(await read_conversation(agent, sender))
-        text, truncated = truncate(text, settings.max_message_chars)
-        if text.startswith("/"):
-            offered = offered_payloads([m.data.get("buttons") for m in unseen])
-            if text not in offered:
-                text = neutralise_command(text)
-        metadata = clean_metadata(body.get("metadata"))
-        if truncated:
-            metadata = {**(metadata or {}), "truncated": True}
-
-        # REST cannot push: staff replies posted since the patient's last message come first.
-        staff = staff_replies(sender, unseen)
-        collector = CollectingOutputChannel()
-        message = UserMessage(
-            text, collector, sender, input_channel=self.name(), metadata=metadata
+        replies = await answer(
+            request.app.ctx.agent, on_new_message, body["sender"], body["message"],
+            self.name(), get_settings(), metadata=clean_metadata(body.get("metadata")),
         )
-        turn = await run_turn(agent, on_new_message, message, settings.turn_timeout_seconds)
-        replies = list(collector.messages)
-        if not turn.ok or (not replies and not turn.paused):
-            # keep whatever was already said (e.g. a safety instruction), then the phone
-            replies += await self._reply(request, "utter_technical_difficulty", sender)
-        replies = staff + replies
-        if truncated:
-            note = await self._reply(
-                request, "utter_message_truncated", sender, max_chars=settings.max_message_chars
-            )
-            replies = note + replies
         return response.json(replies)
 
     def blueprint(self, on_new_message: Handler) -> Blueprint:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, Optional, Sequence
 
 # GSM 03.38 basic character set (one septet each) and its extension table (two septets).
 GSM7_BASIC = frozenset(
@@ -95,10 +95,3 @@ def choice_payload(reply: str, buttons: Sequence[Dict[str, Any]]) -> Optional[st
         return str(buttons[index].get("payload") or "") or None
     return None
 
-
-def offered_buttons(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """The buttons of the newest bot message that had any (what a digit refers to)."""
-    for message in reversed(messages):
-        if message.get("buttons"):
-            return list(message["buttons"])
-    return []

@@ -1,0 +1,98 @@
+"""One patient message, from any channel, to the list of answers to deliver.
+
+Every channel (REST, the website widget, SMS) calls :func:`answer` and only differs in how
+it receives the message and delivers the answers:
+
+- Empty, symbol-only and over-long messages get a polite answer; long ones are cut to the
+  configured cap before NLU (stock Rasa can spend minutes and gigabytes on 80K characters).
+- A typed ``/intent`` or ``/restart`` cannot steer the bot: only payloads of buttons the
+  bot itself just offered pass as payloads; anything else is read as plain words. Channels
+  that show buttons as numbered choices (SMS) also turn a digit into the button's payload.
+- If the dialogue fails, times out or produces nothing (e.g. the action server is down),
+  the patient gets the clinic's phone number instead of silence. A conversation paused for
+  a hand-off is the one deliberate silence (``addons/channels/dialogue.py``).
+- Staff replies posted since the patient's last message come first, for channels that
+  cannot push (REST); channels that push pass ``include_staff=False``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+from actions.config import Settings
+from addons.channels.dialogue import (
+    Handler,
+    bot_messages_since_patient_spoke,
+    read_conversation,
+    run_turn,
+    staff_replies,
+)
+from addons.channels.replies import render
+from addons.channels.sms_text import choice_payload
+from addons.text import has_words, neutralise_command, offered_payloads, truncate
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff]")
+
+Message = Dict[str, Any]
+
+
+def strip_control(text: str) -> str:
+    """Remove control characters (NUL breaks databases) and trim; keep what the user typed."""
+    return _CONTROL.sub(" ", text).strip()
+
+
+def latest_buttons(messages: List[Any]) -> List[Dict[str, Any]]:
+    """The buttons of the newest bot message that had any (what a digit refers to)."""
+    for message in reversed(messages):
+        buttons = (message.data or {}).get("buttons")
+        if buttons:
+            return [b for b in buttons if isinstance(b, dict)]
+    return []
+
+
+async def answer(
+    agent: Any,
+    on_new_message: Handler,
+    sender: str,
+    raw_text: str,
+    channel: str,
+    settings: Settings,
+    metadata: Optional[Dict[str, Any]] = None,
+    numbered_choices: bool = False,
+    include_staff: bool = True,
+) -> List[Message]:
+    """Run one patient message through the guards and the dialogue; return the answers."""
+    text = strip_control(raw_text)
+    if not text:
+        return await render(agent, "utter_empty_message", sender, channel)
+    if not has_words(text):
+        return await render(agent, "utter_no_words", sender, channel)
+
+    unseen = bot_messages_since_patient_spoke(await read_conversation(agent, sender))
+    text, truncated = truncate(text, settings.max_message_chars)
+    if numbered_choices:
+        text = choice_payload(text, latest_buttons(unseen)) or text
+    if text.startswith("/"):
+        offered = offered_payloads([m.data.get("buttons") for m in unseen])
+        if text not in offered:
+            text = neutralise_command(text)
+    if truncated:
+        metadata = {**(metadata or {}), "truncated": True}
+
+    collector = CollectingOutputChannel()
+    message = UserMessage(text, collector, sender, input_channel=channel, metadata=metadata)
+    turn = await run_turn(agent, on_new_message, message, settings.turn_timeout_seconds)
+    replies: List[Message] = list(collector.messages)
+    if not turn.ok or (not replies and not turn.paused):
+        # keep whatever was already said (e.g. a safety instruction), then the phone
+        replies += await render(agent, "utter_technical_difficulty", sender, channel)
+    if include_staff:
+        replies = staff_replies(sender, unseen) + replies
+    if truncated:
+        note = await render(agent, "utter_message_truncated", sender, channel,
+                            max_chars=settings.max_message_chars)
+        replies = note + replies
+    return replies
