@@ -36,6 +36,8 @@ class ClinicNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
         **kwargs: Any,
     ) -> Optional[Dict[str, Any]]:
         """Generate the response with clinic placeholders available."""
-        values: Dict[str, Any] = dict(get_settings().clinic.as_template_vars())
+        settings = get_settings()
+        values: Dict[str, Any] = dict(settings.clinic.as_template_vars())
+        values["sms_program_name"] = settings.sms.program_name
         values.update({k: v for k, v in tracker.current_slot_values().items() if v is not None})
         return self.generate_from_slots(utter_action, values, output_channel, **kwargs)

@@ -21,6 +21,7 @@ from actions import db
 from actions.config import Settings, get_settings
 from actions.models import Base
 from scripts.servers import Servers, start
+from tests.fake_twilio import FakeTwilio, start_fake, twilio_env
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES_DIR = Path(os.environ.get("SOURCES_DIR", ROOT.parent / "shared" / "sources"))
@@ -171,11 +172,23 @@ def db_session(db_engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture(scope="session")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    """The real Rasa server, action server and notification worker, shared by HTTP tests."""
+def fake_twilio() -> Iterator[FakeTwilio]:
+    """A local fake of Twilio's Messages API (the servers' SMS go there)."""
+    fake, server = start_fake()
+    yield fake
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory, fake_twilio: FakeTwilio) -> Iterator[Servers]:
+    """The real Rasa server, action server and notification worker, shared by HTTP tests.
+
+    Texts they send go to the ``fake_twilio`` server.
+    """
     if not MODEL_PATH.exists():
         pytest.skip("run `make train` first")
-    running = start(Path(tmp_path_factory.mktemp("servers")), with_worker=True)
+    env: Dict[str, str] = twilio_env(fake_twilio)
+    running = start(Path(tmp_path_factory.mktemp("servers")), True, "test-token", True, **env)
     yield running
     running.stop()
 

@@ -29,7 +29,9 @@ def sms_variants(domain: Dict[str, Any], name: str) -> List[Dict[str, Any]]:
 
 
 def filled(text: str) -> str:
-    values = {**get_settings().clinic.as_template_vars(), **SAMPLE}
+    settings = get_settings()
+    values = {**settings.clinic.as_template_vars(), "sms_program_name": settings.sms.program_name,
+              **SAMPLE}
     return re.sub(r"{([a-z_]+)}", lambda m: str(values.get(m.group(1), m.group(0))), text)
 
 
@@ -70,6 +72,7 @@ def test_every_response_is_gsm7_and_at_most_two_segments(domain):
         for variant in sms_variants(domain, name):
             sms = sms_text.render_sms(filled(variant["text"]), variant.get("buttons"))
             checked += 1
+            assert not re.search(r"{[a-z_]+}", sms), f"{name}: placeholder without a sample"
             if not sms_text.is_gsm7(sms) or sms != sms_text.plain(sms):
                 not_plain.append(name)
             if sms_text.segments(sms) > sms_text.MAX_SEGMENTS:

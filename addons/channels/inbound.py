@@ -44,6 +44,22 @@ def strip_control(text: str) -> str:
     return _CONTROL.sub(" ", text).strip()
 
 
+class ChannelCollector(CollectingOutputChannel):
+    """Collects the bot's messages, named after the channel so its response variants apply.
+
+    (Rasa picks ``channel: <name>`` variants by the output channel's ``name()``; the stock
+    collector is called ``collector``, so no variant would ever be chosen.)
+    """
+
+    def __init__(self, channel: str) -> None:
+        super().__init__()
+        self.channel = channel
+
+    def name(self) -> str:  # type: ignore[override]
+        """The input channel's name."""
+        return self.channel
+
+
 def latest_buttons(messages: List[Any]) -> List[Dict[str, Any]]:
     """The buttons of the newest bot message that had any (what a digit refers to)."""
     for message in reversed(messages):
@@ -82,7 +98,7 @@ async def answer(
     if truncated:
         metadata = {**(metadata or {}), "truncated": True}
 
-    collector = CollectingOutputChannel()
+    collector = ChannelCollector(channel)
     message = UserMessage(text, collector, sender, input_channel=channel, metadata=metadata)
     turn = await run_turn(agent, on_new_message, message, settings.turn_timeout_seconds)
     replies: List[Message] = list(collector.messages)
