@@ -43,6 +43,6 @@ stop() {
   wait "$actions_pid" "$worker_pid" "$rasa_pid" 2>/dev/null || true
 }
 trap stop INT TERM EXIT
-echo "Rasa: http://localhost:$RASA_PORT/webhooks/rest/webhook   actions: :$ACTIONS_PORT   worker: on"
+echo "Rasa: http://localhost:$RASA_PORT/webhooks/rest/webhook   SMS (Twilio): /webhooks/twilio/webhook   actions: :$ACTIONS_PORT   worker: on"
 echo "Staff tools: .venv/bin/python -m actions.staff list   (Ctrl-C stops everything)"
 wait -n "$actions_pid" "$worker_pid" "$rasa_pid"

@@ -187,3 +187,26 @@ def test_trigger_to_an_opted_out_number_sends_nothing(phone, servers):
     assert response.status_code == 200
     assert len(phone.fake.to(phone.number)) == 1  # only the opt-out confirmation
     assert re.search(r"START", phone.fake.to(phone.number)[0])
+
+
+def test_unknown_senders_huge_and_binary_bodies(phone, servers, fake_twilio):
+    # a sender we cannot text back (WhatsApp, short code): accepted, nothing runs
+    form = {**inbound(phone.number, "hello"), "From": "whatsapp:+13125550100"}
+    response = post_signed(phone.url, form)
+    assert response.status_code == 200 and "<Response>" in response.text
+    assert post_signed(phone.url, {**form, "From": "72345"}).status_code == 200
+    assert user_events(servers, "whatsapp:+13125550100") == []
+    assert post_signed(phone.url, inbound(phone.number, "x" * 70_000)).status_code == 413
+    binary = requests.post(phone.url, data=b"\xff\xfe\x00Body=\x81", timeout=10,
+                           headers={"X-Twilio-Signature": "abc",
+                                    "Content-Type": "application/x-www-form-urlencoded"})
+    assert binary.status_code == 403
+    assert fake_twilio.to(phone.number) == []
+
+
+def test_a_long_message_and_emoji_are_answered(phone, domain):
+    [note, *answers] = phone.text("will I be asleep? " + "please " * 400)
+    assert note == sms_of(domain, "utter_message_truncated",
+                          max_chars=get_settings().max_message_chars)
+    assert answers
+    assert phone.text("🙂🙂") == [sms_of(domain, "utter_no_words")]
