@@ -18,11 +18,14 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 import aiohttp
+from twilio.request_validator import RequestValidator
 
+from scripts.fake_twilio import AUTH_TOKEN, FakeTwilio, inbound, start_fake, twilio_env
 from scripts.nlu_eval import load_examples
 from scripts.servers import ROOT, Servers, start
 
 DOCS = ROOT / "docs"
+SMS_API_SECONDS = 0.15  # how long the fake Twilio API takes per message in the SMS run
 
 
 def pct(values: List[float], q: float) -> float:
@@ -95,6 +98,36 @@ async def bookings(servers: Servers, count: int) -> Tuple[List[float], float]:
     return latencies, count / elapsed
 
 
+async def sms_conversations(servers: Servers, fake: FakeTwilio, texts: List[str], users: int,
+                            per_user: int) -> Tuple[List[float], float]:
+    """``users`` phones texting in parallel: signed webhooks, answers sent through the twilio
+    SDK to the local fake, which takes ``fake.delay_seconds`` per message (as Twilio's API
+    does). Latency = webhook in until its answers were accepted by the fake."""
+    url = f"{servers.rasa_url}/webhooks/twilio/webhook"
+    validator = RequestValidator(AUTH_TOKEN)
+
+    async def one_phone(session: aiohttp.ClientSession, n: int) -> List[float]:
+        out = []
+        for i in range(per_user):
+            form = inbound(f"+1312555{(n * 37 + i // 10) % 10000:04d}",
+                           texts[(n * per_user + i) % len(texts)])
+            started = time.perf_counter()
+            headers = {"X-Twilio-Signature": validator.compute_signature(url, form)}
+            async with session.post(url, data=form, headers=headers) as response:
+                await response.read()
+                if response.status != 200:
+                    raise RuntimeError(f"HTTP {response.status} from {url}")
+            out.append((time.perf_counter() - started) * 1000)
+        return out
+
+    async with aiohttp.ClientSession() as session:
+        started = time.perf_counter()
+        results = await asyncio.gather(*(one_phone(session, n) for n in range(users)))
+        elapsed = time.perf_counter() - started
+    latencies = [ms for phone in results for ms in phone]
+    return latencies, len(latencies) / elapsed
+
+
 def training_seconds() -> float:
     with tempfile.TemporaryDirectory() as out:
         started = time.perf_counter()
@@ -118,9 +151,10 @@ def measure(per_user: int) -> Dict[str, Any]:
     texts = [t for t, label in load_examples([ROOT / "tests" / "nlu_test.yml"])
              if label != "request_appointment"]
     results: Dict[str, Any] = {}
+    fake, fake_server = start_fake()
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
-        servers = start(Path(tmp), token="bench-token")
+        servers = start(Path(tmp), True, "bench-token", False, **twilio_env(fake))
         results["startup"] = time.perf_counter() - started
         try:
             asyncio.run(conversations(servers, texts, 2, 5))  # warm-up
@@ -131,11 +165,15 @@ def measure(per_user: int) -> Dict[str, Any]:
                 conversations(servers, texts, 10, per_user))
             results["long"], _ = asyncio.run(conversations(servers, texts, 1, 100, turns=100))
             results["booking"], results["booking_rate"] = asyncio.run(bookings(servers, 20))
+            fake.delay_seconds = SMS_API_SECONDS
+            results["sms"], results["sms_rate"] = asyncio.run(
+                sms_conversations(servers, fake, texts, 10, per_user // 2))
             results["rasa_rss"] = rss_mb(servers.processes[-1].pid)
             results["actions_rss"] = (rss_mb(servers.actions.pid) if servers.actions
                                       else float("nan"))
         finally:
             servers.stop()
+            fake_server.shutdown()
     return results
 
 
@@ -158,12 +196,15 @@ def report(r: Dict[str, Any], train: Optional[float]) -> str:
         row("REST turn, 10 concurrent conversations", r["multi"]),
         row("REST turn, turns 81-100 of one 100-turn conversation", r["long"][80:]),
         row("REST turn, booking form (7 turns per booking, stored at the end)", r["booking"]),
+        row(f"SMS webhook, 10 phones at once (Twilio API answering in "
+            f"{SMS_API_SECONDS * 1000:.0f} ms)", r["sms"]),
         "",
         "| measurement | value |",
         "|---|---|",
         f"| throughput, 1 conversation | {r['single_rate']:.1f} msg/s |",
         f"| throughput, 10 concurrent conversations | {r['multi_rate']:.1f} msg/s |",
         f"| complete bookings, one after another | {r['booking_rate']:.2f} bookings/s |",
+        f"| SMS, 10 phones at once (answers sent without blocking) | {r['sms_rate']:.1f} msg/s |",
         f"| Rasa server RSS after the run | {r['rasa_rss']:.0f} MB |",
         f"| action server RSS | {r['actions_rss']:.0f} MB |",
         f"| start-up (both servers until the webhook answers) | {r['startup']:.1f} s |",

@@ -20,8 +20,8 @@ from sqlalchemy.pool import StaticPool
 from actions import db
 from actions.config import Settings, get_settings
 from actions.models import Base
+from scripts.fake_twilio import FakeTwilio, start_fake, twilio_env
 from scripts.servers import Servers, start
-from tests.fake_twilio import FakeTwilio, start_fake, twilio_env
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES_DIR = Path(os.environ.get("SOURCES_DIR", ROOT.parent / "shared" / "sources"))

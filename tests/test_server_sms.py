@@ -1,5 +1,5 @@
 """Text messages end to end: signed Twilio webhooks into the real Rasa server, answers out
-through the real twilio SDK to the local fake of Twilio's API (``tests/fake_twilio.py``)."""
+through the real twilio SDK to the local fake of Twilio's API (``scripts/fake_twilio.py``)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from twilio.request_validator import RequestValidator
 from actions.config import get_settings
 from actions.models import AppointmentRequest, HandoffRequest, SmsConsent, StaffAlert
 from addons.channels import sms_text
-from tests.fake_twilio import AUTH_TOKEN, FakeTwilio, inbound, post_signed
+from scripts.fake_twilio import AUTH_TOKEN, FakeTwilio, inbound, post_signed
 from tests.helpers import rows_for
 
 pytestmark = [pytest.mark.server]

@@ -17,7 +17,7 @@ from addons.channels.sms import TwilioSmsOutput, sms_bodies
 from addons.channels.sms_keywords import Keyword, keyword_of
 from addons.channels.sms_text import segments
 from addons.channels.twilio_sender import TwilioSender
-from tests.fake_twilio import FROM_NUMBER, FakeTwilio, twilio_env
+from scripts.fake_twilio import FROM_NUMBER, FakeTwilio, twilio_env
 
 PATIENT = "+13125550142"
 

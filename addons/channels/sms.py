@@ -18,6 +18,7 @@ with a 500 and sends with the synchronous client inside async code.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import Any, Dict, List, Optional
@@ -194,7 +195,8 @@ class TwilioSmsInput(InputChannel):
             replies = await answer(agent, on_new_message, sender, body, CHANNEL, settings,
                                    metadata=metadata, numbered_choices=True,
                                    include_staff=False)
-        await TwilioSender(settings.sms).send(sender, sms_bodies(replies))
+        # shielded: if Twilio hangs up on a slow webhook, the answers still go out
+        await asyncio.shield(TwilioSender(settings.sms).send(sender, sms_bodies(replies)))
 
     async def _keyword(self, agent: Any, settings: Settings, sender: str, keyword: Keyword,
                        body: str, confirm: bool) -> None:
@@ -208,7 +210,8 @@ class TwilioSmsInput(InputChannel):
             return  # confirmed once already, or by Twilio
         replies = await render(agent, KEYWORD_REPLIES[keyword], sender, CHANNEL)
         # the opt-out confirmation is the one text an opted-out number still gets
-        await TwilioSender(settings.sms).send(sender, sms_bodies(replies), check_consent=False)
+        await asyncio.shield(
+            TwilioSender(settings.sms).send(sender, sms_bodies(replies), check_consent=False))
 
     def blueprint(self, on_new_message: Handler) -> Blueprint:
         """Health check and webhook routes."""

@@ -1,4 +1,5 @@
-"""A local fake of Twilio's Messages API, and signed webhook calls, for SMS tests.
+"""A local fake of Twilio's Messages API, and signed webhook calls, for SMS tests and
+the benchmark.
 
 The real twilio SDK talks to it: ``TWILIO_API_BASE`` points the client's HTTP layer at
 this server on loopback. It checks what Twilio checks (Basic auth with the account SID and
