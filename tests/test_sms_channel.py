@@ -170,3 +170,24 @@ async def test_logs_never_carry_the_number_or_the_text(sms_settings, fake, caplo
     assert "21211" in caplog.text
     assert PATIENT not in caplog.text and "5550142" not in caplog.text
     assert "my back hurts" not in caplog.text
+
+
+def test_two_keywords_racing_to_create_the_row_update_it(db_engine, db_session, monkeypatch):
+    """The loser of the insert race (unique phone) retries as an update."""
+    from sqlalchemy.exc import IntegrityError
+
+    from addons.channels import sms
+
+    calls = []
+    real = sms.record_consent
+
+    def racing(session, phone, status, keyword):
+        calls.append(keyword)
+        if len(calls) == 1:
+            raise IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed"))
+        return real(session, phone, status, keyword)
+
+    monkeypatch.setattr(sms, "record_consent", racing)
+    assert sms._record(PATIENT, OPTED_OUT, "STOP")
+    assert calls == ["STOP", "STOP"]
+    assert not may_text(db_session, PATIENT)

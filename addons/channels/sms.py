@@ -28,6 +28,7 @@ from rasa.core.channels.channel import InputChannel, OutputChannel
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.exc import IntegrityError
 from twilio.request_validator import RequestValidator
 
 from actions.config import Settings, SmsSettings, get_settings
@@ -122,8 +123,14 @@ async def current_consent(phone: str) -> Optional[str]:
 
 
 def _record(phone: str, status: str, keyword: str) -> bool:
-    with session_scope() as session:
-        return record_consent(session, phone, status, keyword)
+    for attempt in (1, 2):
+        try:
+            with session_scope() as session:
+                return record_consent(session, phone, status, keyword)
+        except IntegrityError:  # two keywords at once created the row: update it instead
+            if attempt == 2:
+                raise
+    return False
 
 
 class TwilioSmsInput(InputChannel):
