@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import os
 import platform
 import subprocess
@@ -15,12 +16,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import aiohttp
 from twilio.request_validator import RequestValidator
 
-from scripts.fake_twilio import AUTH_TOKEN, FakeTwilio, inbound, start_fake, twilio_env
+from scripts.fake_twilio import AUTH_TOKEN, inbound, start_fake, twilio_env
 from scripts.nlu_eval import load_examples
 from scripts.servers import ROOT, Servers, start
 
@@ -40,34 +41,59 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def _timed_post(session: aiohttp.ClientSession, url: str, payload: Dict) -> float:
+Request = Tuple[str, Dict[str, Any]]  # URL, aiohttp keyword arguments (json= or data=)
+
+
+async def _timed_post(session: aiohttp.ClientSession, request: Request) -> float:
+    url, kwargs = request
     started = time.perf_counter()
-    async with session.post(url, json=payload) as response:
+    async with session.post(url, **kwargs) as response:
         await response.read()
         if response.status != 200:
             raise RuntimeError(f"HTTP {response.status} from {url}")
     return (time.perf_counter() - started) * 1000
 
 
+def rest_request(servers: Servers) -> Callable[[str, str], Request]:
+    """One message to the REST channel."""
+    url = f"{servers.rasa_url}/webhooks/rest/webhook"
+    return lambda sender, text: (url, {"json": {"sender": sender, "message": text}})
+
+
+def sms_request(servers: Servers) -> Callable[[str, str], Request]:
+    """One text as Twilio posts it (signed); the sender becomes a phone number."""
+    url = f"{servers.rasa_url}/webhooks/twilio/webhook"
+    validator = RequestValidator(AUTH_TOKEN)
+
+    def build(sender: str, text: str) -> Request:
+        form = inbound(f"+1312{int(hashlib.sha256(sender.encode()).hexdigest(), 16) % 10**7:07d}",
+                       text)
+        return url, {"data": form,
+                     "headers": {"X-Twilio-Signature": validator.compute_signature(url, form)}}
+
+    return build
+
+
 async def parse_latency(servers: Servers, texts: List[str]) -> List[float]:
     url = f"{servers.rasa_url}/model/parse?token={servers.token}"
     async with aiohttp.ClientSession() as session:
-        return [await _timed_post(session, url, {"text": t}) for t in texts]
+        return [await _timed_post(session, (url, {"json": {"text": t}})) for t in texts]
 
 
 async def conversations(
-    servers: Servers, texts: List[str], users: int, per_user: int, turns: int = 10
+    servers: Servers, texts: List[str], users: int, per_user: int, turns: int = 10,
+    channel: Callable[[Servers], Callable[[str, str], Request]] = rest_request,
 ) -> Tuple[List[float], float]:
     """``users`` clients in parallel, each sending ``per_user`` messages in conversations
     of ``turns`` messages (a new sender id every ``turns`` messages)."""
-    url = f"{servers.rasa_url}/webhooks/rest/webhook"
+    request = channel(servers)
 
     async def one_user(session: aiohttp.ClientSession, n: int) -> List[float]:
         out = []
         for i in range(per_user):
             sender = f"bench-{users}-{n}-{i // turns}-{time.time_ns() // 10**9}"
             text = texts[(n * per_user + i) % len(texts)]
-            out.append(await _timed_post(session, url, {"sender": sender, "message": text}))
+            out.append(await _timed_post(session, request(sender, text)))
         return out
 
     async with aiohttp.ClientSession() as session:
@@ -85,47 +111,16 @@ BOOKING = ["I'd like to book a consultation", "Rosa Delgado", "708 555 0134",
 async def bookings(servers: Servers, count: int) -> Tuple[List[float], float]:
     """``count`` complete bookings one after another (each turn runs the form's validation
     action and, at the end, stores the request); per-turn latencies and bookings/s."""
-    url = f"{servers.rasa_url}/webhooks/rest/webhook"
+    request = rest_request(servers)
     latencies: List[float] = []
     async with aiohttp.ClientSession() as session:
         started = time.perf_counter()
         for n in range(count):
             sender = f"bench-booking-{n}-{time.time_ns()}"
             for text in BOOKING:
-                latencies.append(await _timed_post(session, url,
-                                                   {"sender": sender, "message": text}))
+                latencies.append(await _timed_post(session, request(sender, text)))
         elapsed = time.perf_counter() - started
     return latencies, count / elapsed
-
-
-async def sms_conversations(servers: Servers, fake: FakeTwilio, texts: List[str], users: int,
-                            per_user: int) -> Tuple[List[float], float]:
-    """``users`` phones texting in parallel: signed webhooks, answers sent through the twilio
-    SDK to the local fake, which takes ``fake.delay_seconds`` per message (as Twilio's API
-    does). Latency = webhook in until its answers were accepted by the fake."""
-    url = f"{servers.rasa_url}/webhooks/twilio/webhook"
-    validator = RequestValidator(AUTH_TOKEN)
-
-    async def one_phone(session: aiohttp.ClientSession, n: int) -> List[float]:
-        out = []
-        for i in range(per_user):
-            form = inbound(f"+1312555{(n * 37 + i // 10) % 10000:04d}",
-                           texts[(n * per_user + i) % len(texts)])
-            started = time.perf_counter()
-            headers = {"X-Twilio-Signature": validator.compute_signature(url, form)}
-            async with session.post(url, data=form, headers=headers) as response:
-                await response.read()
-                if response.status != 200:
-                    raise RuntimeError(f"HTTP {response.status} from {url}")
-            out.append((time.perf_counter() - started) * 1000)
-        return out
-
-    async with aiohttp.ClientSession() as session:
-        started = time.perf_counter()
-        results = await asyncio.gather(*(one_phone(session, n) for n in range(users)))
-        elapsed = time.perf_counter() - started
-    latencies = [ms for phone in results for ms in phone]
-    return latencies, len(latencies) / elapsed
 
 
 def training_seconds() -> float:
@@ -167,7 +162,7 @@ def measure(per_user: int) -> Dict[str, Any]:
             results["booking"], results["booking_rate"] = asyncio.run(bookings(servers, 20))
             fake.delay_seconds = SMS_API_SECONDS
             results["sms"], results["sms_rate"] = asyncio.run(
-                sms_conversations(servers, fake, texts, 10, per_user // 2))
+                conversations(servers, texts, 10, per_user // 2, channel=sms_request))
             results["rasa_rss"] = rss_mb(servers.processes[-1].pid)
             results["actions_rss"] = (rss_mb(servers.actions.pid) if servers.actions
                                       else float("nan"))

@@ -20,7 +20,10 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Optional
 
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from actions.config import Settings
 from addons.channels.dialogue import (
@@ -112,3 +115,25 @@ async def answer(
                             max_chars=settings.max_message_chars)
         replies = note + replies
     return replies
+
+
+class WebhookInput(InputChannel):
+    """A channel with a health check (``GET /``) and one webhook (``POST /webhook``)."""
+
+    async def handle(self, request: Request, on_new_message: Handler) -> HTTPResponse:
+        """Answer one webhook call."""
+        raise NotImplementedError
+
+    def blueprint(self, on_new_message: Handler) -> Blueprint:
+        """Health check and webhook routes."""
+        hook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+
+        @hook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @hook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            return await self.handle(request, on_new_message)
+
+        return hook

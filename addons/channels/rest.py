@@ -17,14 +17,13 @@ import logging
 import re
 from typing import Any, Dict, Optional, Tuple
 
-from rasa.core.channels.channel import InputChannel
-from sanic import Blueprint, response
+from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions.config import get_settings
 from addons.channels.dialogue import Handler
-from addons.channels.inbound import answer
+from addons.channels.inbound import WebhookInput, answer
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +66,7 @@ def clean_metadata(raw: Any) -> Optional[Dict[str, Any]]:
     return raw if size <= MAX_METADATA_BYTES else None
 
 
-class GuardedRestInput(InputChannel):
+class GuardedRestInput(WebhookInput):
     """Validated REST webhook (see module docstring)."""
 
     @classmethod
@@ -85,17 +84,3 @@ class GuardedRestInput(InputChannel):
             self.name(), get_settings(), metadata=clean_metadata(body.get("metadata")),
         )
         return response.json(replies)
-
-    def blueprint(self, on_new_message: Handler) -> Blueprint:
-        """Health check and webhook routes."""
-        hook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
-
-        @hook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
-
-        @hook.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
-            return await self.handle(request, on_new_message)
-
-        return hook

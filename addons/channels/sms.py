@@ -25,7 +25,7 @@ from typing import Any, Dict, List, Optional
 from urllib.parse import parse_qs
 
 from rasa.core.channels.channel import InputChannel, OutputChannel
-from sanic import Blueprint, response
+from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.exc import IntegrityError
@@ -36,7 +36,7 @@ from actions.db import run_in_thread, session_scope
 from actions.redact import sender_tag
 from actions.sms_consent import OPTED_IN, OPTED_OUT, consent_of, record_consent
 from addons.channels.dialogue import Handler
-from addons.channels.inbound import answer
+from addons.channels.inbound import WebhookInput, answer
 from addons.channels.replies import render
 from addons.channels.sms_keywords import Keyword, keyword_of
 from addons.channels.sms_text import render_sms
@@ -133,7 +133,7 @@ def _record(phone: str, status: str, keyword: str) -> bool:
     return False
 
 
-class TwilioSmsInput(InputChannel):
+class TwilioSmsInput(WebhookInput):
     """Signed Twilio webhook for text messages (see module docstring)."""
 
     @classmethod
@@ -219,17 +219,3 @@ class TwilioSmsInput(InputChannel):
         # the opt-out confirmation is the one text an opted-out number still gets
         await asyncio.shield(
             TwilioSender(settings.sms).send(sender, sms_bodies(replies), check_consent=False))
-
-    def blueprint(self, on_new_message: Handler) -> Blueprint:
-        """Health check and webhook routes."""
-        hook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
-
-        @hook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
-
-        @hook.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
-            return await self.handle(request, on_new_message)
-
-        return hook
