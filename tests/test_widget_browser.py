@@ -71,7 +71,7 @@ class Widget:
 
     @property
     def launcher(self) -> Any:
-        return self.page.get_by_role("button", name=re.compile("^Open chat"))
+        return self.page.get_by_role("button", name=re.compile("^Chat with us"))
 
     @property
     def log(self) -> Any:
@@ -153,16 +153,20 @@ def test_ask_click_reload_staff_reply(browser, servers, domain, vague):
     expect(widget.log.get_by_role("group")).to_have_count(0)
     widget.shot("02-desktop-button-answer")
 
+    chat_id = widget.chat_id()
     widget.page.reload()
+    # a returning patient is reconnected without opening the panel: staff replies arrive
+    dana = "Hello, this is Dana from the clinic."
+    widget.page.wait_for_function("""() => document.getElementById('clinic-chat-widget')
+        ?.shadowRoot.querySelector('.log').childElementCount > 0""")
+    staff_reply(servers, chat_id, dana)
+    expect(widget.page.get_by_role("button", name="Chat with us (new message)")).to_be_visible()
     widget.open()
     expect(widget.bubbles("user")).to_have_text(["will I be asleep?", vague[0], title])
     expect(widget.log).to_contain_text(anesthesia)
-    widget.shot("03-desktop-after-reload")
-
-    dana = "Hello, this is Dana from the clinic."
-    staff_reply(servers, widget.chat_id(), dana)
     expect(widget.log.locator(".msg.staff .text")).to_have_text(dana)
-    widget.shot("04-desktop-staff-reply")
+    assert widget.chat_id() == chat_id
+    widget.shot("03-desktop-reload-and-staff-reply")
     widget.close()
 
 
@@ -188,7 +192,9 @@ def test_keyboard_and_typing_indicator(browser, servers):
     widget.launcher.focus()
     widget.page.keyboard.press("Enter")
     expect(widget.input).to_be_focused()
-    expect(widget.launcher).to_have_count(0)  # its label now says "Close chat"
+    expect(widget.launcher).to_have_count(0)  # it now says "Close chat"
+    expect(widget.page.get_by_role("button", name="Close chat").first).to_have_attribute(
+        "aria-expanded", "true")
     expect(widget.log).to_contain_text("not medical advice")
     # the indicator shows as soon as a message is sent, in the same task as the click
     shown = widget.page.evaluate("""() => {

@@ -14,7 +14,6 @@
   var MAX_CHARS = 20000; // the server cuts further (and says so)
   var UI = { // interface chrome only; everything the assistant says comes from the server
     launcher: "Chat with us",
-    open: "Open chat with " + CONFIG.title,
     close: "Close chat",
     title: CONFIG.title,
     log: "Conversation",
@@ -29,7 +28,7 @@
     connecting: "Connecting…",
     offline: "Connection lost. Reconnecting… Your messages so far are kept.",
     notSent: "Not connected right now. Your message is still in the box: send it again in a moment.",
-    unread: "Open chat with " + CONFIG.title + " (new message)"
+    unread: "(new message)"
   };
 
   var state = { socket: null, ready: false, token: load(), typingTimer: null, open: false };
@@ -57,8 +56,12 @@
     var css = el("link", { rel: "stylesheet", href: BASE + "widget.css" });
     css.onload = css.onerror = function () { host.style.display = ""; };
     root.appendChild(css);
-    ui.launcher = el("button", { type: "button", "class": "launcher", "aria-label": UI.open,
-      "aria-expanded": "false", "aria-controls": "panel" }, UI.launcher);
+    ui.launcher = el("button", { type: "button", "class": "launcher",
+      "aria-expanded": "false", "aria-controls": "panel" });
+    ui.launcherText = el("span", {}, UI.launcher);
+    ui.unread = el("span", { "class": "sr-only" });
+    ui.launcher.appendChild(ui.launcherText);
+    ui.launcher.appendChild(ui.unread);
     ui.panel = el("section", { id: "panel", "class": "panel", role: "dialog",
       "aria-labelledby": "title" });
     ui.panel.hidden = true;
@@ -106,8 +109,9 @@
     state.open = true;
     ui.panel.hidden = false;
     ui.launcher.setAttribute("aria-expanded", "true");
-    ui.launcher.setAttribute("aria-label", UI.close);
+    ui.launcherText.textContent = UI.close;
     ui.launcher.classList.remove("unread");
+    ui.unread.textContent = "";
     connect();
     scrollDown();
     ui.input.focus();
@@ -117,7 +121,7 @@
     state.open = false;
     ui.panel.hidden = true;
     ui.launcher.setAttribute("aria-expanded", "false");
-    ui.launcher.setAttribute("aria-label", UI.open);
+    ui.launcherText.textContent = UI.launcher;
     ui.launcher.focus();
   }
 
@@ -204,7 +208,7 @@
       addMessage(message);
       if (!state.open) {
         ui.launcher.classList.add("unread");
-        ui.launcher.setAttribute("aria-label", UI.unread);
+        ui.unread.textContent = " " + UI.unread;
       }
     });
     socket.on("bot_done", function () { typing(false); });
