@@ -165,3 +165,18 @@ async def test_staff_pushes_keep_buttons_and_the_staff_mark():
         {"event": "bot_uttered", "room": "web-a",
          "data": {"sender": "bot", "text": "Pick one", "buttons": BUTTONS}},
     ]
+
+
+def test_allowed_origins_reach_the_socket_server(settings_env):
+    from addons.channels.web import WebChatInput
+
+    async def handler(_: Any) -> None:
+        return None
+
+    settings_env(WEB_CHAT_SECRET="s" * 20, WEB_CHAT_ORIGINS="https://clinic.example")
+    channel = WebChatInput.from_credentials({})
+    channel.blueprint(handler)
+    assert channel.sio.eio.cors_allowed_origins == ["https://clinic.example"]  # type: ignore
+    settings_env(WEB_CHAT_ORIGINS="*")
+    channel.blueprint(handler)
+    assert channel.sio.eio.cors_allowed_origins == []  # type: ignore  # no origin check
