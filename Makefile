@@ -11,6 +11,7 @@ RASA    := $(VENV)/bin/rasa
 STAMP   := $(VENV)/.installed
 SPACY   := models/spacy/en_clinic
 MODEL   := models/clinic.tar.gz
+WIDGET  := web/build/socket.io.min.js
 
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -20,7 +21,7 @@ export PYTHONHASHSEED := 0
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
                 $(wildcard addons/nlu/*.py) addons/text.py addons/shorthand.yml $(SPACY)/meta.json
 
-.PHONY: help install spacy train migrate run test lint eval bench clean lock
+.PHONY: help install spacy train migrate web run test lint eval bench clean lock
 
 help: ## Show this help
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -45,14 +46,21 @@ train: $(MODEL) ## Train the Rasa model (only when data, config or pipeline chan
 migrate: $(STAMP) ## Upgrade the project database schema (Alembic; make run does it too)
 	$(VENV)/bin/alembic upgrade head
 
-run: $(MODEL) ## Start the Rasa server (:5005, REST) and the action server (:5055); Ctrl-C stops both
+$(WIDGET): web/package.json web/package-lock.json
+	cd web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	mkdir -p web/build
+	cp web/node_modules/socket.io-client/dist/socket.io.min.js $@
+
+web: $(WIDGET) ## Install the widget's socket.io client from npm (web/package-lock.json)
+
+run: $(MODEL) $(WIDGET) ## Start the Rasa server (:5005: REST, website chat + demo page) and the action server (:5055); Ctrl-C stops both
 	scripts/run.sh
 
 lint: $(STAMP) ## ruff and mypy
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-test: $(MODEL) lint ## Everything: lint, data validation, unit + HTTP tests, conversation tests
+test: $(MODEL) $(WIDGET) lint ## Everything: lint, data validation, unit + HTTP tests, conversation tests
 	$(RASA) data validate --quiet
 	$(PY) -m pytest
 	scripts/test_stories.sh
@@ -72,4 +80,5 @@ lock: ## Re-pin requirements.lock from requirements.in (needs network to PyPI)
 	rm -rf .lockenv
 
 clean: ## Remove trained models, caches and test output (keeps .venv and var/)
-	rm -rf models/*.tar.gz $(SPACY) .rasa results .pytest_cache .mypy_cache .ruff_cache
+	rm -rf models/*.tar.gz $(SPACY) .rasa results .pytest_cache .mypy_cache .ruff_cache \
+	  web/build web/node_modules

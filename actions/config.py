@@ -19,6 +19,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CLINIC_FILE = PROJECT_ROOT / "clinic.yml"
 # Written by scripts/run.sh when RASA_API_TOKEN is not set, read by the staff CLI.
 DEFAULT_API_TOKEN_FILE = PROJECT_ROOT / "var" / "api_token"
+# Key that signs website chat ids, created on first use (mode 600) if WEB_CHAT_SECRET is unset.
+DEFAULT_WEB_SECRET_FILE = PROJECT_ROOT / "var" / "web_chat_secret"
 NOTIFY_TARGETS = ("log", "webhook")
 SCHEDULING_ADAPTERS = ("queue", "webhook")
 
@@ -115,6 +117,17 @@ class SmsSettings:
 
 
 @dataclass(frozen=True)
+class WebChatSettings:
+    """The website chat widget (``addons/channels/web.py``)."""
+
+    secret: str  # WEB_CHAT_SECRET; empty: the key in secret_file (created on first use)
+    secret_file: Path  # WEB_CHAT_SECRET_FILE
+    session_days: int  # how long an issued chat id keeps its conversation
+    origins: Tuple[str, ...]  # sites allowed to open the socket; ("*",) = any site
+    demo_page: bool  # serve the demo clinic page
+
+
+@dataclass(frozen=True)
 class Settings:
     """Runtime settings shared by the Rasa server add-ons and the action server."""
 
@@ -128,6 +141,7 @@ class Settings:
     notify: NotifySettings
     scheduling: SchedulingSettings
     sms: SmsSettings
+    web: WebChatSettings
     rasa_url: str
     rasa_api_token: str
 
@@ -222,6 +236,18 @@ def load_sms(env: Mapping[str, str], clinic: ClinicInfo) -> SmsSettings:
     )
 
 
+def load_web_chat(env: Mapping[str, str]) -> WebChatSettings:
+    """Website chat: signing key, session lifetime, allowed origins, demo page."""
+    origins = tuple(o.strip().rstrip("/") for o in env.get("WEB_CHAT_ORIGINS", "*").split(","))
+    return WebChatSettings(
+        secret=env.get("WEB_CHAT_SECRET", "").strip(),
+        secret_file=Path(env.get("WEB_CHAT_SECRET_FILE") or DEFAULT_WEB_SECRET_FILE),
+        session_days=_number(env, "WEB_CHAT_SESSION_DAYS", 30, 1, 365),
+        origins=tuple(o for o in origins if o) or ("*",),
+        demo_page=env.get("WEB_CHAT_DEMO", "on").strip().lower() not in {"0", "false", "no", "off"},
+    )
+
+
 def load_api_token(env: Mapping[str, str]) -> str:
     """Rasa HTTP API token: ``RASA_API_TOKEN``, else the file ``make run`` writes."""
     token = env.get("RASA_API_TOKEN", "").strip()
@@ -251,6 +277,7 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         notify=load_notify(env),
         scheduling=load_scheduling(env, clinic_file.get("scheduling") or {}),
         sms=load_sms(env, clinic),
+        web=load_web_chat(env),
         rasa_url=(env.get("RASA_URL") or "http://localhost:5005").rstrip("/"),
         rasa_api_token=load_api_token(env),
     )

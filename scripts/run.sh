@@ -44,5 +44,6 @@ stop() {
 }
 trap stop INT TERM EXIT
 echo "Rasa: http://localhost:$RASA_PORT/webhooks/rest/webhook   SMS (Twilio): /webhooks/twilio/webhook   actions: :$ACTIONS_PORT   worker: on"
+echo "Website chat demo page: http://localhost:$RASA_PORT/webhooks/socketio/demo"
 echo "Staff tools: .venv/bin/python -m actions.staff list   (Ctrl-C stops everything)"
 wait -n "$actions_pid" "$worker_pid" "$rasa_pid"

@@ -132,6 +132,7 @@ def start(
     database_url = f"sqlite:///{workdir / 'tracker.db'}"
     migrate(database_url)
     servers = Servers(f"http://127.0.0.1:{rasa_port}", token, workdir, database_url)
+    env_extra.setdefault("WEB_CHAT_SECRET_FILE", str(workdir / "web_chat_secret"))
     env = _env(DATABASE_URL=database_url, RASA_URL=servers.rasa_url, RASA_API_TOKEN=token,
                **env_extra)
     python = str(VENV_BIN / "python")
