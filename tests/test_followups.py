@@ -92,17 +92,10 @@ def test_register_stores_the_plan_and_refuses_bad_input(db_engine, db_session, s
         register(PHONE, "vertebroplasty", SOON, "kim", "Nowhere/Town", settings)
 
 
-class Row:
-    """The fields ``decide`` reads, without a database."""
-
-    def __init__(self, **fields):
-        self.__dict__.update(fields)
-
-
 def decision(now: datetime, sent=(), may_text=True, status="active", scheduled=None):
     settings = load_settings({}).followups
-    checkin = Row(scheduled_at=scheduled or now - timedelta(minutes=5))
-    follow_up = Row(status=status, timezone="America/Chicago")
+    checkin = FollowUpCheckin(scheduled_at=scheduled or now - timedelta(minutes=5))
+    follow_up = FollowUp(status=status, timezone="America/Chicago")  # not stored
     return decide(now, checkin, follow_up, may_text, list(sent), settings)
 
 
