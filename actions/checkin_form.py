@@ -46,6 +46,7 @@ FORM = "checkin_form"
 REQUESTED = "requested_slot"
 CHECKIN_ID, PROCEDURE, DAY = "checkin_id", "checkin_procedure", "checkin_day"
 FAILURES, OUTCOME = "checkin_failures", "checkin_outcome"
+OPEN = "checkin_open"  # carried into a new session: a late reply reopens the check-in
 GAVE_UP = "gave_up"
 MAX_FAILURES = 3
 FORM_SLOTS = (PAIN, RED_FLAG, FAILURES, OUTCOME)
@@ -56,17 +57,22 @@ Slots = Dict[str, Any]
 
 def reset_events() -> List[EventType]:
     """Clear the check-in form's answers (a later check-in starts afresh)."""
-    return [SlotSet(slot, None) for slot in FORM_SLOTS]
+    return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet(OPEN, False)]
 
 
 def turn_of(tracker: Tracker) -> CheckinTurn:
     """The latest message as the check-in form needs it."""
     latest = tracker.latest_message or {}
     intent = str((latest.get("intent") or {}).get("name") or "")
-    raised = False
+    raised = prefill = seen_user = False
     for event in reversed(tracker.events or []):
+        if event.get("event") == "slot" and not seen_user:
+            # Answers set after the patient's message, before the form read it: Rasa is
+            # validating answers carried over into a new session (the form reopening).
+            prefill = prefill or event.get("name") in (PAIN, RED_FLAG)
         if event.get("event") != "user":
             continue
+        seen_user = True
         name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
         if name == EXTERNAL_INTENT:
             break
@@ -75,7 +81,8 @@ def turn_of(tracker: Tracker) -> CheckinTurn:
     return CheckinTurn(text=text, intent=intent, requested=tracker.get_slot(REQUESTED),
                        after_listen=tracker.latest_action_name == "action_listen",
                        red_flag_raised=raised,
-                       red_flag_answered=tracker.get_slot(RED_FLAG) is not None)
+                       red_flag_answered=tracker.get_slot(RED_FLAG) is not None,
+                       prefill=prefill)
 
 
 def rejected(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str,
@@ -146,7 +153,7 @@ class ActionStartCheckin(Action):
         day = found.get("followup_day") or ""
         dispatcher.utter_message(response="utter_checkin_intro", checkin_procedure=procedure,
                                  checkin_day=day)
-        return [*reset_events(), SlotSet(REQUESTED, None),
+        return [*reset_events(), SlotSet(OPEN, True), SlotSet(REQUESTED, None),
                 SlotSet(CHECKIN_ID, found.get(CHECKIN_ENTITY)), SlotSet(PROCEDURE, procedure),
                 SlotSet(DAY, day)]
 

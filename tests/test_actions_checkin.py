@@ -50,11 +50,13 @@ def test_red_flag_answers(text, intent, value):
 
 def checkin_tracker(text: str, requested: Optional[str], intent: str = "inform",
                     slots: Optional[Dict[str, Any]] = None, earlier: Optional[List[Dict]] = None,
-                    latest_action: str = "action_listen", sender: str = PHONE) -> Tracker:
+                    latest_action: str = "action_listen", sender: str = PHONE,
+                    after: Optional[List[Dict]] = None) -> Tracker:
     """The tracker the check-in form's validation action receives."""
     latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": []}
     events = [TRIGGER, *(earlier or []),
-              {"event": "user", "text": text, "parse_data": latest, "input_channel": "twilio"}]
+              {"event": "user", "text": text, "parse_data": latest, "input_channel": "twilio"},
+              *(after or [])]
     return Tracker(sender_id=sender, slots={**(slots or {}), "requested_slot": requested},
                    latest_message=latest, events=events, paused=False, followup_action=None,
                    active_loop={"name": "checkin_form"}, latest_action_name=latest_action)
@@ -133,6 +135,20 @@ async def test_back_after_a_red_flag_in_words_the_question_is_answered(validate)
     assert "checkin_red_flag" not in slots
 
 
+async def test_a_late_answer_is_read_once_when_the_check_in_reopens(validate):
+    """Reopening in a new session, Rasa first re-checks the answers carried over (they
+    appear as slot events after the message), then reads the message: only then."""
+    carried = {"checkin_pain": "3", "checkin_open": True}
+    slots, said = await validate("maybe", "checkin_red_flag", intent="nlu_fallback",
+                                 slots=carried, after=[{"event": "slot", "name": "checkin_pain",
+                                                        "value": "3"}])
+    assert slots == {"checkin_pain": "3", "checkin_failures": 0} and said == []
+    slots, said = await validate("maybe", "checkin_red_flag", intent="nlu_fallback",
+                                 slots=carried)
+    assert slots == {"checkin_red_flag": None, "checkin_failures": 1}
+    assert said == ["utter_invalid_checkin_red_flag"]
+
+
 async def test_start_reads_the_trigger_and_clears_old_answers(domain, dispatcher):
     latest = {"intent": {"name": "EXTERNAL_followup_checkin"}, "entities": [
         {"entity": "followup_checkin_id", "value": "12"},
@@ -143,6 +159,7 @@ async def test_start_reads_the_trigger_and_clears_old_answers(domain, dispatcher
     events = await ActionStartCheckin().run(dispatcher, tracker, domain)
     slots = {e["name"]: e["value"] for e in events}
     assert slots["checkin_id"] == "12" and slots["checkin_pain"] is None
+    assert slots["checkin_open"] is True
     assert (slots["checkin_procedure"], slots["checkin_day"]) == ("kyphoplasty", "3")
     [message] = dispatcher.messages
     assert message["response"] == "utter_checkin_intro"
@@ -177,7 +194,8 @@ async def test_worse_pain_is_stored_and_alerts_staff_once(domain, dispatcher, db
     events, [message] = await finish(domain, dispatcher, slots)
     assert message["response"] == "utter_checkin_pain_worse"
     assert message["checkin_previous_pain"] == 4
-    assert {e["name"]: e["value"] for e in events}["checkin_pain"] is None  # reset
+    reset = {e["name"]: e["value"] for e in events}
+    assert reset["checkin_pain"] is None and reset["checkin_open"] is False
     row = db_session.get(FollowUpCheckin, sent_checkins[1])
     assert (row.status, row.pain_score, row.red_flag) == ("answered", 7, "no")
     [alert] = db_session.execute(select(StaffAlert)).scalars().all()
