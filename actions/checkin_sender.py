@@ -214,7 +214,7 @@ def record(claimed: Claimed, outcome: Outcome, now: Optional[datetime] = None) -
             .where(FollowUpCheckin.id == claimed.id, FollowUpCheckin.status == SENDING,
                    FollowUpCheckin.attempts == claimed.attempts)
             .values(**values).execution_options(synchronize_session=False))
-        if outcome.status in (FAILED, SKIPPED):
+        if outcome.status != SCHEDULED:
             complete_if_done(session, claimed.follow_up_id)
         return bool(result.rowcount == 1)
 

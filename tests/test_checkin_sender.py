@@ -251,3 +251,12 @@ async def test_restart_between_scheduling_and_sending(tmp_path: Path, rasa):
         db.set_engine(None)
         fresh.dispose()
     assert fake.triggers()[0]["body"]["entities"]["followup_procedure"] == "vertebroplasty"
+
+
+async def test_follow_up_completes_when_nothing_is_left_to_send(db_engine, db_session, rasa):
+    _, url = rasa
+    settings = settings_for(url, FOLLOWUP_DAYS="1")
+    follow_up_id = register(PHONE, "kyphoplasty", PROCEDURE_DAY, "kim", None, settings)
+    assert await send(settings, DAY_ONE_NOON) == 1
+    db_session.expire_all()
+    assert db_session.get(FollowUp, follow_up_id).status == "completed"
