@@ -59,10 +59,9 @@ class CheckinTurn:
     text: str  # the patient's own words; "" for a button payload or the trigger itself
     intent: str
     requested: Optional[str]
-    after_listen: bool  # False when the form comes back after another rule's answer
+    after_listen: bool  # the form reads this message first (no other rule answered it)
     red_flag_raised: bool  # a red flag in words since this check-in started
     red_flag_answered: bool  # the red-flag question already has an answer
-    prefill: bool = False  # Rasa re-checking answers carried over (reopening): no reading
 
     @property
     def detour(self) -> bool:
@@ -133,8 +132,6 @@ def extract(turn: CheckinTurn) -> Dict[str, str]:
     Back after the safety rule answered a red flag typed in words, the red-flag question is
     answered already: the instruction was given and staff were alerted.
     """
-    if turn.prefill:
-        return {}  # the same message is read again right after, once
     if not turn.after_listen:
         if turn.red_flag_raised and not turn.red_flag_answered:
             return {RED_FLAG: FLAGGED_IN_WORDS}

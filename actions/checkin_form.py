@@ -64,12 +64,12 @@ def turn_of(tracker: Tracker) -> CheckinTurn:
     """The latest message as the check-in form needs it."""
     latest = tracker.latest_message or {}
     intent = str((latest.get("intent") or {}).get("name") or "")
-    raised = prefill = seen_user = False
+    raised = seen_user = other_action = False
     for event in reversed(tracker.events or []):
-        if event.get("event") == "slot" and not seen_user:
-            # Answers set after the patient's message, before the form read it: Rasa is
-            # validating answers carried over into a new session (the form reopening).
-            prefill = prefill or event.get("name") in (PAIN, RED_FLAG)
+        if not seen_user and event.get("event") == "action":
+            # Rasa marks the form's own run; any other action means another rule answered
+            # this message first (a red flag, a question) and the form is coming back.
+            other_action = other_action or event.get("name") != FORM
         if event.get("event") != "user":
             continue
         seen_user = True
@@ -79,10 +79,9 @@ def turn_of(tracker: Tracker) -> CheckinTurn:
         raised = raised or name == URGENT_INTENT
     text = "" if intent == EXTERNAL_INTENT else clean(latest_user_text(tracker))[:500]
     return CheckinTurn(text=text, intent=intent, requested=tracker.get_slot(REQUESTED),
-                       after_listen=tracker.latest_action_name == "action_listen",
+                       after_listen=not other_action,
                        red_flag_raised=raised,
-                       red_flag_answered=tracker.get_slot(RED_FLAG) is not None,
-                       prefill=prefill)
+                       red_flag_answered=tracker.get_slot(RED_FLAG) is not None)
 
 
 def rejected(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str,
@@ -118,6 +117,8 @@ class ValidateCheckinForm(FormValidationAction):
     def validate_checkin_pain(self, value: Any, dispatcher: CollectingDispatcher,
                               tracker: Tracker, domain: DomainDict) -> Slots:
         """A whole number from 0 to 10."""
+        if value is None:
+            return {}  # cleared (a new check-in), not answered: nothing to check
         answer = read_pain(str(value or ""))
         if answer.value is None:
             return rejected(dispatcher, tracker, PAIN, f"utter_invalid_checkin_pain_{answer.error}")
@@ -126,6 +127,8 @@ class ValidateCheckinForm(FormValidationAction):
     def validate_checkin_red_flag(self, value: Any, dispatcher: CollectingDispatcher,
                                   tracker: Tracker, domain: DomainDict) -> Slots:
         """Yes or no; a "yes" clears the level so the instruction covers every red flag."""
+        if value is None:
+            return {}
         if value == FLAGGED_IN_WORDS:
             return {RED_FLAG: FLAGGED_IN_WORDS, FAILURES: 0}
         answer = read_red_flag(str(value or ""), turn_of(tracker).intent)

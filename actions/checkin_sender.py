@@ -22,13 +22,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Dict, List, Optional
-from urllib.parse import quote
 
 import aiohttp
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from actions.config import FollowUpSettings, Settings
+from actions.conversation import conversation_path
 from actions.db import run_in_thread, session_scope
 from actions.followups import (
     DEFER,
@@ -168,7 +168,7 @@ async def attempt(claimed: Claimed, settings: Settings, http: aiohttp.ClientSess
     config = settings.followups
     if not settings.rasa_api_token:
         return retry(claimed, "no Rasa API token configured", config, now)
-    base = f"{settings.rasa_url}/conversations/{quote(claimed.phone, safe='')}"
+    base = f"{settings.rasa_url}/conversations/{conversation_path(claimed.phone)}"
     timeout = aiohttp.ClientTimeout(total=config.trigger_timeout_seconds)
     token = {"token": settings.rasa_api_token}
     body = {"name": INTENT, "entities": {CHECKIN_ENTITY: str(claimed.id),

@@ -15,13 +15,13 @@ import argparse
 import sys
 from datetime import date
 from typing import Any, Dict, List, Optional, Sequence
-from urllib.parse import quote
 
 import requests
 from sqlalchemy import select
 
 from actions import followups
 from actions.config import Settings, get_settings
+from actions.conversation import conversation_path
 from actions.db import session_scope
 from actions.models import AppointmentRequest, HandoffRequest, StaffAlert, utcnow
 
@@ -40,7 +40,7 @@ def post_events(settings: Settings, conversation_id: str, events: List[Dict[str,
     """Append events to a live conversation and deliver bot messages on its channel."""
     if not settings.rasa_api_token:
         raise StaffActionError("No API token: set RASA_API_TOKEN (as for `make run`).")
-    url = f"{settings.rasa_url}/conversations/{quote(conversation_id, safe='')}/tracker/events"
+    url = f"{settings.rasa_url}/conversations/{conversation_path(conversation_id)}/tracker/events"
     params = {"token": settings.rasa_api_token, "output_channel": "latest",
               "execute_side_effects": "true"}
     try:

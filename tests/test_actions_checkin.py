@@ -5,7 +5,7 @@ the check-in, a staff alert when pain is worse, once)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import pytest
 from rasa_sdk import Tracker
@@ -50,16 +50,20 @@ def test_red_flag_answers(text, intent, value):
 
 def checkin_tracker(text: str, requested: Optional[str], intent: str = "inform",
                     slots: Optional[Dict[str, Any]] = None, earlier: Optional[List[Dict]] = None,
-                    latest_action: str = "action_listen", sender: str = PHONE,
+                    came_back_after: Sequence[str] = (), sender: str = PHONE,
                     after: Optional[List[Dict]] = None) -> Tracker:
-    """The tracker the check-in form's validation action receives."""
+    """The tracker the check-in form's validation action receives, as Rasa builds it: the
+    message, the actions of other rules that answered it first (``came_back_after``), then
+    Rasa's marks of the form's run, then any answers it asks to re-check (``after``)."""
     latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": []}
     events = [TRIGGER, *(earlier or []),
               {"event": "user", "text": text, "parse_data": latest, "input_channel": "twilio"},
-              *(after or [])]
+              *({"event": "action", "name": name} for name in came_back_after),
+              {"event": "slot", "name": "requested_slot", "value": requested},
+              {"event": "action", "name": "checkin_form"}, *(after or [])]
     return Tracker(sender_id=sender, slots={**(slots or {}), "requested_slot": requested},
                    latest_message=latest, events=events, paused=False, followup_action=None,
-                   active_loop={"name": "checkin_form"}, latest_action_name=latest_action)
+                   active_loop={"name": "checkin_form"}, latest_action_name="checkin_form")
 
 
 @pytest.fixture
@@ -127,26 +131,35 @@ async def test_back_after_a_red_flag_in_words_the_question_is_answered(validate)
     urgent = {"event": "user", "text": "I can't feel my legs",
               "parse_data": {"intent": {"name": "urgent_symptom"}}}
     slots, said = await validate("I can't feel my legs", "checkin_pain", intent="urgent_symptom",
-                                 earlier=[urgent], latest_action="action_raise_staff_alert")
+                                 earlier=[urgent], came_back_after=(
+                                     "utter_urgent_symptom", "action_raise_staff_alert"))
     assert slots["checkin_red_flag"] == "flagged_in_words" and said == []
     # without a red flag since the check-in began, coming back changes nothing
     slots, _ = await validate("what is kyphoplasty", "checkin_pain", intent="faq",
-                              latest_action="utter_faq")
+                              came_back_after=("utter_faq",))
     assert "checkin_red_flag" not in slots
 
 
-async def test_a_late_answer_is_read_once_when_the_check_in_reopens(validate):
-    """Reopening in a new session, Rasa first re-checks the answers carried over (they
-    appear as slot events after the message), then reads the message: only then."""
-    carried = {"checkin_pain": "3", "checkin_open": True}
-    slots, said = await validate("maybe", "checkin_red_flag", intent="nlu_fallback",
-                                 slots=carried, after=[{"event": "slot", "name": "checkin_pain",
-                                                        "value": "3"}])
-    assert slots == {"checkin_pain": "3", "checkin_failures": 0} and said == []
-    slots, said = await validate("maybe", "checkin_red_flag", intent="nlu_fallback",
-                                 slots=carried)
-    assert slots == {"checkin_red_flag": None, "checkin_failures": 1}
-    assert said == ["utter_invalid_checkin_red_flag"]
+async def test_a_late_answer_reopening_the_checkin_is_read(validate):
+    """Reopening in a new session, Rasa validates the answers carried over (slot events
+    after its mark of the form's run) and reads the message in the same call."""
+    slots, said = await validate("no", "checkin_red_flag", intent="deny",
+                                 slots={"checkin_pain": "3", "checkin_open": True},
+                                 after=[{"event": "slot", "name": "checkin_pain", "value": "3"}])
+    assert slots["checkin_pain"] == "3" and slots["checkin_red_flag"] == "clear"
+    assert said == []
+
+
+async def test_answers_cleared_by_the_start_are_not_checked(domain, dispatcher):
+    """Right after the trigger, the start action's cleared slots are not answers to check."""
+    tracker = checkin_tracker("", None, intent="EXTERNAL_followup_checkin",
+                              came_back_after=("action_start_checkin",),
+                              after=[{"event": "slot", "name": "checkin_pain", "value": None},
+                                     {"event": "slot", "name": "checkin_red_flag",
+                                      "value": None}])
+    tracker.events.pop(1)  # the trigger is the patient's latest "message" here
+    events = await ValidateCheckinForm().run(dispatcher, tracker, domain)
+    assert all(e["value"] is None for e in events) and dispatcher.messages == []
 
 
 async def test_start_reads_the_trigger_and_clears_old_answers(domain, dispatcher):
@@ -181,8 +194,7 @@ def sent_checkins(db_engine, db_session, settings_env) -> List[int]:
 
 async def finish(domain, dispatcher, slots: Dict[str, Any], sender: str = PHONE):
     dispatcher.messages.clear()
-    tracker = checkin_tracker("no", None, intent="deny", slots=slots, sender=sender,
-                              latest_action="checkin_form")
+    tracker = checkin_tracker("no", None, intent="deny", slots=slots, sender=sender)
     events = await ActionFinishCheckin().run(dispatcher, tracker, domain)
     return events, dispatcher.messages
 
