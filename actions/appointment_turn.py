@@ -33,8 +33,9 @@ from actions.preferred_times import PreferredTimes, mentions_time, parse_preferr
 from addons.text import clean
 
 # Always handled by their own rules, whatever is being asked (the form steps aside) --
-# except "cancel" at the read-back, where "change something" can look like it.
-INTERRUPTIONS = frozenset({"urgent_symptom", "cancel"})
+# except "cancel" at the read-back, where "change something" can look like it. A follow-up
+# check-in the worker starts (EXTERNAL_followup_checkin) takes over from the form.
+INTERRUPTIONS = frozenset({"urgent_symptom", "cancel", "EXTERNAL_followup_checkin"})
 # Handled by their own rules when the words are not a usable answer ("Phone call" is an
 # answer to "how may we contact you?", not a request for a person).
 DETOURS = frozenset({"faq", "out_of_scope", "bot_challenge", "request_appointment", "goodbye",

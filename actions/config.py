@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional, Tuple, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from actions.office_hours import OfficeHours, load_office_hours
+from actions.office_hours import OfficeHours, load_office_hours, parse_time
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CLINIC_FILE = PROJECT_ROOT / "clinic.yml"
@@ -128,6 +130,24 @@ class WebChatSettings:
 
 
 @dataclass(frozen=True)
+class FollowUpSettings:
+    """Post-procedure check-ins by text (``actions.followups``, sent by ``actions.worker``)."""
+
+    day_offsets: Tuple[int, ...]  # days after the procedure
+    send_at: time  # patient-local time a check-in is planned for
+    send_from: time  # quiet hours end: nothing is sent before this (patient-local) ...
+    send_until: time  # ... or from this time on
+    max_per_day: int  # check-ins per patient per local calendar day
+    max_per_week: int  # check-ins per patient in any 7 days
+    default_timezone: str  # for patients registered without --timezone
+    stale_hours: float  # a check-in not sent this long after its plan is dropped
+    lease_seconds: float  # a claimed check-in is due again after this (worker crash)
+    retry_base_seconds: float  # Rasa unreachable: doubling backoff from here ...
+    retry_cap_seconds: float  # ... up to this
+    trigger_timeout_seconds: float  # one trigger_intent call
+
+
+@dataclass(frozen=True)
 class Settings:
     """Runtime settings shared by the Rasa server add-ons and the action server."""
 
@@ -142,6 +162,7 @@ class Settings:
     scheduling: SchedulingSettings
     sms: SmsSettings
     web: WebChatSettings
+    followups: FollowUpSettings
     rasa_url: str
     rasa_api_token: str
 
@@ -248,6 +269,56 @@ def load_web_chat(env: Mapping[str, str]) -> WebChatSettings:
     )
 
 
+def _day_offsets(raw: str) -> Tuple[int, ...]:
+    """``"1,3,7"`` -> (1, 3, 7): whole days 0-365, sorted, duplicates dropped."""
+    days = set()
+    for part in raw.split(","):
+        try:
+            day = int(part.strip())
+        except ValueError:
+            continue
+        if 0 <= day <= 365:
+            days.add(day)
+    return tuple(sorted(days))
+
+
+def load_followups(
+    env: Mapping[str, str], file_values: Mapping[str, Any], clinic_timezone: str
+) -> FollowUpSettings:
+    """Check-in plan, quiet hours and caps: environment over ``clinic.yml`` ``follow_ups``."""
+    def raw(key: str, field: str, default: Any) -> str:
+        value = env.get(key) or file_values.get(field)
+        return str(default if value is None or value == "" else value)
+
+    days = raw("FOLLOWUP_DAYS", "days", "1,3,7")
+    send_from = parse_time(raw("FOLLOWUP_SEND_FROM", "send_from", "09:00"), time(9, 0))
+    send_until = parse_time(raw("FOLLOWUP_SEND_UNTIL", "send_until", "20:00"), time(20, 0))
+    if send_until <= send_from:
+        send_from, send_until = time(9, 0), time(20, 0)
+    zone = raw("FOLLOWUP_TIMEZONE", "timezone", clinic_timezone)
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = clinic_timezone
+    numbers = {"FOLLOWUP_MAX_PER_DAY": str(file_values.get("max_per_day", 1)),
+               "FOLLOWUP_MAX_PER_WEEK": str(file_values.get("max_per_week", 3)), **env}
+    return FollowUpSettings(
+        day_offsets=_day_offsets(days) or (1, 3, 7),
+        send_at=parse_time(raw("FOLLOWUP_SEND_AT", "send_at", "10:00"), time(10, 0)),
+        send_from=send_from,
+        send_until=send_until,
+        max_per_day=_number(numbers, "FOLLOWUP_MAX_PER_DAY", 1, 1, 10),
+        max_per_week=_number(numbers, "FOLLOWUP_MAX_PER_WEEK", 3, 1, 50),
+        default_timezone=zone,
+        stale_hours=_number(env, "FOLLOWUP_STALE_HOURS", 36.0, 1.0, 24.0 * 7),
+        lease_seconds=_number(env, "FOLLOWUP_LEASE_SECONDS", 120.0, 1.0, 3600.0),
+        retry_base_seconds=_number(env, "FOLLOWUP_RETRY_BASE_SECONDS", 30.0, 0.01, 3600.0),
+        retry_cap_seconds=_number(env, "FOLLOWUP_RETRY_CAP_SECONDS", 1800.0, 0.01, 86400.0),
+        trigger_timeout_seconds=_number(env, "FOLLOWUP_TRIGGER_TIMEOUT_SECONDS", 10.0, 0.5,
+                                        120.0),
+    )
+
+
 def load_api_token(env: Mapping[str, str]) -> str:
     """Rasa HTTP API token: ``RASA_API_TOKEN``, else the file ``make run`` writes."""
     token = env.get("RASA_API_TOKEN", "").strip()
@@ -263,13 +334,14 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
     default_db = f"sqlite:///{PROJECT_ROOT / 'var' / 'clinic.db'}"
     clinic_file = load_yaml_file(Path(env.get("CLINIC_CONFIG", DEFAULT_CLINIC_FILE)))
     clinic = load_clinic(env, clinic_file)
+    office_hours = load_office_hours(clinic_file.get("office_hours") or {}, env)
     return Settings(
         clinic=clinic,
         max_message_chars=_number(env, "MAX_MESSAGE_CHARS", 1000, 50, 10000),
         turn_timeout_seconds=_number(env, "TURN_TIMEOUT_SECONDS", 8.0, 0.5, 120.0),
         database_url=env.get("DATABASE_URL") or default_db,
         fallback_suggestions=_number(env, "FALLBACK_SUGGESTIONS", 3, 1, 5),
-        office_hours=load_office_hours(clinic_file.get("office_hours") or {}, env),
+        office_hours=office_hours,
         handoff_reply_minutes=_number(
             {"HANDOFF_REPLY_MINUTES": str(clinic_file.get("handoff_reply_minutes", 30)), **env},
             "HANDOFF_REPLY_MINUTES", 30, 1, 1440,
@@ -278,6 +350,8 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         scheduling=load_scheduling(env, clinic_file.get("scheduling") or {}),
         sms=load_sms(env, clinic),
         web=load_web_chat(env),
+        followups=load_followups(env, clinic_file.get("follow_ups") or {},
+                                 office_hours.timezone),
         rasa_url=(env.get("RASA_URL") or "http://localhost:5005").rstrip("/"),
         rasa_api_token=load_api_token(env),
     )

@@ -5,8 +5,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from typing import Any, Dict
+from urllib.parse import quote
 
 from rasa_sdk import Tracker
+
+# Rasa's HTTP API does not decode percent-escapes in /conversations/<id>/...: "%2B1312..."
+# would be another conversation than "+1312...". Sender ids only use A-Z a-z 0-9 _ . : @ + -
+# (the REST channel checks), and these may stand as they are in a URL path.
+_PATH_SAFE = "+:@"
 
 
 @dataclass(frozen=True)
@@ -18,6 +24,11 @@ class MessageContext:
     message_id: str
     text: str
     intent: str
+
+
+def conversation_path(conversation_id: str) -> str:
+    """The conversation id as it must appear in Rasa's ``/conversations/<id>/`` URLs."""
+    return quote(conversation_id, safe=_PATH_SAFE)
 
 
 def _message_id(latest: Dict[str, Any], conversation_id: str) -> str:

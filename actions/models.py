@@ -13,7 +13,9 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     DateTime,
+    ForeignKey,
     Index,
     Integer,
     String,
@@ -47,7 +49,7 @@ class StaffAlert(FromPatientMessage, Base):
     __tablename__ = "staff_alerts"
     STATUSES = ("new", "acknowledged", "closed")
 
-    level = Column(String(16), nullable=False)  # emergency | urgent
+    level = Column(String(16), nullable=False)  # emergency | urgent | follow_up (pain worse)
     concepts = Column(JSON, nullable=False, default=list)
     evidence = Column(JSON, nullable=False, default=list)  # the matched words
     status = Column(String(16), nullable=False, default="new")
@@ -156,3 +158,59 @@ class SmsConsent(Base):
     keyword = Column(String(16), nullable=False)  # what the patient sent (STOP, START, ...)
     created_at = Column(DateTime, nullable=False, default=utcnow)
     updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+class FollowUp(Base):
+    """A patient registered by staff for post-procedure check-ins by text message.
+
+    Status: active -> completed (every check-in answered, skipped or failed) or cancelled
+    (by staff). ``timezone`` is the patient's, for quiet hours.
+    """
+
+    __tablename__ = "follow_ups"
+    STATUSES = ("active", "cancelled", "completed")
+
+    id = Column(Integer, primary_key=True)
+    phone = Column(String(20), nullable=False)  # E.164: also the SMS conversation id
+    procedure = Column(String(32), nullable=False)  # kyphoplasty | vertebroplasty
+    procedure_date = Column(Date, nullable=False)
+    timezone = Column(String(64), nullable=False)  # IANA name
+    status = Column(String(16), nullable=False, default="active")
+    created_by = Column(String(120), nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    updated_at = Column(DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (Index("ix_follow_ups_phone", "phone"),)
+
+
+class FollowUpCheckin(Base):
+    """One check-in of a follow-up (day 1, 3, 7 ... after the procedure).
+
+    Status: scheduled -> sending (claimed by a worker until ``claimed_until``) -> sent ->
+    answered; or skipped (opted out, cancelled, stale) / failed (Rasa unreachable until
+    stale). ``due_at`` moves forward for quiet hours, caps and retries; ``scheduled_at``
+    keeps the first plan.
+    """
+
+    __tablename__ = "follow_up_checkins"
+    STATUSES = ("scheduled", "sending", "sent", "answered", "skipped", "failed")
+
+    id = Column(Integer, primary_key=True)
+    follow_up_id = Column(Integer, ForeignKey("follow_ups.id", ondelete="CASCADE"),
+                          nullable=False)
+    day_offset = Column(Integer, nullable=False)
+    scheduled_at = Column(DateTime, nullable=False)
+    due_at = Column(DateTime, nullable=False)
+    status = Column(String(16), nullable=False, default="scheduled")
+    claimed_until = Column(DateTime)
+    attempts = Column(Integer, nullable=False, default=0)
+    sent_at = Column(DateTime)
+    pain_score = Column(Integer)  # 0-10
+    red_flag = Column(String(16))  # yes | no | reported (in the patient's own words)
+    answered_at = Column(DateTime)
+    last_error = Column(String(300))  # never patient data
+
+    __table_args__ = (
+        UniqueConstraint("follow_up_id", "day_offset", name="uq_follow_up_checkin_day"),
+        Index("ix_follow_up_checkins_status_due", "status", "due_at"),
+    )

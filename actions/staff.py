@@ -1,4 +1,6 @@
-"""Staff side of hand-offs, alerts and appointment requests: list, reply, resume, update.
+"""Staff side of hand-offs, alerts, appointment requests and follow-ups.
+
+List, reply, resume, update; register, list and cancel post-procedure follow-ups.
 
 ``python -m actions.staff --help``. Replies go through Rasa's HTTP API (the running Rasa
 server owns the conversations): a bot message marked as a staff reply is appended and
@@ -11,13 +13,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from typing import Any, Dict, List, Optional, Sequence
-from urllib.parse import quote
 
 import requests
 from sqlalchemy import select
 
+from actions import followups
 from actions.config import Settings, get_settings
+from actions.conversation import conversation_path
 from actions.db import session_scope
 from actions.models import AppointmentRequest, HandoffRequest, StaffAlert, utcnow
 
@@ -36,7 +40,7 @@ def post_events(settings: Settings, conversation_id: str, events: List[Dict[str,
     """Append events to a live conversation and deliver bot messages on its channel."""
     if not settings.rasa_api_token:
         raise StaffActionError("No API token: set RASA_API_TOKEN (as for `make run`).")
-    url = f"{settings.rasa_url}/conversations/{quote(conversation_id, safe='')}/tracker/events"
+    url = f"{settings.rasa_url}/conversations/{conversation_path(conversation_id)}/tracker/events"
     params = {"token": settings.rasa_api_token, "output_channel": "latest",
               "execute_side_effects": "true"}
     try:
@@ -146,6 +150,41 @@ def listing(show_all: bool = False) -> List[str]:
     return lines
 
 
+def add_followup_commands(commands: Any) -> None:
+    """``followup add|list|cancel``: post-procedure check-ins by text."""
+    followup = commands.add_parser("followup", help="post-procedure check-ins by text")
+    actions = followup.add_subparsers(dest="followup_command", required=True)
+    add = actions.add_parser("add", help="register a patient for check-ins")
+    add.add_argument("--phone", required=True, help="the patient's mobile number")
+    add.add_argument("--procedure", required=True, choices=followups.PROCEDURES)
+    add.add_argument("--date", required=True, type=date.fromisoformat,
+                     help="procedure date, YYYY-MM-DD")
+    add.add_argument("--timezone", help="the patient's IANA time zone, e.g. America/Denver "
+                                        "(default: FOLLOWUP_TIMEZONE / the clinic's)")
+    show = actions.add_parser("list", help="active follow-ups and their check-ins")
+    show.add_argument("--all", action="store_true", help="include cancelled and completed")
+    stop = actions.add_parser("cancel", help="cancel a follow-up's remaining check-ins")
+    stop.add_argument("followup_id", type=int)
+
+
+def run_followup_command(args: argparse.Namespace) -> None:
+    """Carry out a ``followup`` command (errors become StaffActionError)."""
+    try:
+        if args.followup_command == "add":
+            new_id = followups.register(args.phone, args.procedure, args.date, args.staff,
+                                        args.timezone)
+            print(f"Follow-up #{new_id} registered.")
+            print("\n".join(line for line in followups.listing(show_all=True)
+                            if line.startswith(f"followup #{new_id} ")))
+        elif args.followup_command == "list":
+            print("\n".join(followups.listing(args.all)) or "No follow-ups.")
+        else:
+            skipped = followups.cancel(args.followup_id)
+            print(f"Follow-up #{args.followup_id} cancelled ({skipped} check-in(s) not sent).")
+    except followups.FollowUpError as exc:
+        raise StaffActionError(str(exc)) from exc
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Command-line entry point; returns the exit code."""
     parser = argparse.ArgumentParser(
@@ -167,6 +206,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     booking = commands.add_parser("booking", help="update an appointment request's status")
     booking.add_argument("request_id", type=int)
     booking.add_argument("status", choices=AppointmentRequest.STATUSES)
+    add_followup_commands(commands)
     args = parser.parse_args(argv)
     try:
         if args.command == "list":
@@ -177,6 +217,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             resume(args.handoff_id, args.staff)
         elif args.command == "booking":
             set_appointment_status(args.request_id, args.status, args.staff)
+        elif args.command == "followup":
+            run_followup_command(args)
         else:
             status = "acknowledged" if args.command == "ack" else "closed"
             set_alert_status(args.alert_id, status, args.staff)

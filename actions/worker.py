@@ -1,6 +1,7 @@
-"""Background worker: delivers the outbox with retries and backoff.
+"""Background worker: delivers the outbox with retries and backoff; sends due check-ins.
 
 The outbox holds staff notifications and appointment requests for the scheduling system.
+Post-procedure check-ins are started through Rasa's API (``actions.checkin_sender``).
 
 ``python -m actions.worker`` (started by ``make run``) polls the outbox every
 ``WORKER_POLL_SECONDS``; ``--once`` delivers what is due and exits. Everything it needs is
@@ -18,6 +19,7 @@ from typing import List, Optional
 import aiohttp
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.checkin_sender import send_due
 from actions.config import Settings, get_settings
 from actions.db import run_in_thread
 from actions.notifier import deliver
@@ -50,6 +52,7 @@ async def run_forever(settings: Settings, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 await run_once(settings, http)
+                await send_due(settings, http)
             except SQLAlchemyError as exc:
                 logger.error("Outbox unavailable (%s); retrying", type(exc).__name__)
             try:
@@ -63,7 +66,8 @@ async def _main(once: bool) -> None:
     if once:
         async with aiohttp.ClientSession() as http:
             count = await run_once(settings, http)
-        logger.info("Delivered %d notification(s)", count)
+            checkins = await send_due(settings, http)
+        logger.info("Delivered %d notification(s), sent %d check-in(s)", count, checkins)
         return
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -77,7 +81,8 @@ async def _main(once: bool) -> None:
 def main(argv: Optional[List[str]] = None) -> None:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--once", action="store_true", help="deliver what is due, then exit")
+    parser.add_argument("--once", action="store_true",
+                        help="deliver and send what is due, then exit")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     asyncio.run(_main(args.once))

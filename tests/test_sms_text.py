@@ -18,6 +18,7 @@ SAMPLE = {
     "reply_within": "one business day", "appointment_name": "Maria Lopez-Hernandez",
     "appointment_phone_display": "(312) 555-0199", "appointment_times": "tuesday mornings",
     "appointment_reason": "vertebroplasty", "appointment_contact": "phone or text",
+    "checkin_day": "14", "checkin_procedure": "vertebroplasty", "checkin_previous_pain": "10",
 }
 
 
