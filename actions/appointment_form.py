@@ -29,7 +29,6 @@ from actions.appointment_slots import (
     FIELD,
     FIELD_SLOTS,
     FORM,
-    GAVE_UP,
     NAME,
     OUTCOME,
     PHONE,
@@ -40,8 +39,8 @@ from actions.appointment_slots import (
 )
 from actions.appointment_turn import Turn, extract, read_name, read_phone, read_times
 from actions.config import get_settings
+from actions.form_failures import count_failure
 
-MAX_FAILURES = 3
 Slots = Dict[str, Any]
 
 
@@ -60,11 +59,7 @@ def rejected(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str,
     """Say what is wrong and ask again; the third failure in a row ends the form."""
     if tracker.get_slot(REQUESTED) != slot:
         return {slot: None}  # never keep a half-understood correction: ask for it again
-    failures = int(tracker.get_slot(FAILURES) or 0) + 1
-    if failures >= MAX_FAILURES:
-        return {slot: None, FAILURES: failures, OUTCOME: GAVE_UP}
-    dispatcher.utter_message(response=response)
-    return {slot: None, FAILURES: failures}
+    return count_failure(dispatcher, tracker, slot, response, FAILURES, OUTCOME)
 
 
 class ValidateAppointmentForm(FormValidationAction):

@@ -24,7 +24,6 @@ FIELD = "appointment_field"  # which answer to change
 FAILURES = "appointment_failures"  # failed answers to the current question, in a row
 OUTCOME = "appointment_outcome"  # set when the form ends without a request (see below)
 
-GAVE_UP = "gave_up"  # three answers in a row could not be used
 DECLINED_CONTACT = "declined_contact"  # the patient does not want to be called or texted
 
 ANSWERS: Tuple[str, ...] = (NAME, PHONE, TIMES, REASON, CONTACT)

@@ -37,6 +37,7 @@ from actions.checkin_sender import CHECKIN_ENTITY
 from actions.checkin_store import Recorded, record_answers
 from actions.conversation import latest_user_text, message_context
 from actions.db import run_in_thread
+from actions.form_failures import GAVE_UP, count_failure
 from actions.redact import sender_tag
 from addons.text import clean
 
@@ -47,8 +48,6 @@ REQUESTED = "requested_slot"
 CHECKIN_ID, PROCEDURE, DAY = "checkin_id", "checkin_procedure", "checkin_day"
 FAILURES, OUTCOME = "checkin_failures", "checkin_outcome"
 OPEN = "checkin_open"  # carried into a new session: a late reply reopens the check-in
-GAVE_UP = "gave_up"
-MAX_FAILURES = 3
 FORM_SLOTS = (PAIN, RED_FLAG, FAILURES, OUTCOME)
 # Stored on the check-in row (column red_flag).
 STORED_RED_FLAG = {FLAGGED: "yes", CLEAR: "no", FLAGGED_IN_WORDS: "reported"}
@@ -87,11 +86,7 @@ def turn_of(tracker: Tracker) -> CheckinTurn:
 def rejected(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str,
              response: str) -> Slots:
     """Say what is wrong and ask again; the third failure in a row ends the check-in."""
-    failures = int(tracker.get_slot(FAILURES) or 0) + 1
-    if failures >= MAX_FAILURES:
-        return {slot: None, FAILURES: failures, OUTCOME: GAVE_UP}
-    dispatcher.utter_message(response=response)
-    return {slot: None, FAILURES: failures}
+    return count_failure(dispatcher, tracker, slot, response, FAILURES, OUTCOME)
 
 
 class ValidateCheckinForm(FormValidationAction):

@@ -21,7 +21,6 @@ from actions.appointment_slots import (
     CONTACT,
     DATES,
     DECLINED_CONTACT,
-    GAVE_UP,
     NAME,
     OUTCOME,
     PHONE,
@@ -34,6 +33,7 @@ from actions.appointments import AppointmentDetails, store_request
 from actions.config import get_settings
 from actions.db import run_in_thread
 from actions.form_answers import BY_PHONE_OR_TEXT, NOT_SURE
+from actions.form_failures import GAVE_UP
 from actions.models import utcnow
 from actions.redact import sender_tag
 
