@@ -18,18 +18,22 @@ def render(domain: Dict[str, Any], name: str, **values: Any) -> str:
                             **{"max_chars": "{max_chars}", **values})
 
 
-def rows_for(model: Any, conversation: str) -> List[Any]:
-    """The rows of a project table that belong to one conversation (detached, oldest first)."""
+def rows_where(model: Any, **equals: Any) -> List[Any]:
+    """The rows of a project table whose columns equal ``equals`` (detached, oldest first)."""
     from sqlalchemy import select
 
     from actions.db import session_scope
 
     with session_scope() as session:
-        rows = session.execute(
-            select(model).where(model.conversation_id == conversation).order_by(model.id)
-        ).scalars().all()
+        query = select(model).filter_by(**equals).order_by(model.id)
+        rows = session.execute(query).scalars().all()
         session.expunge_all()
         return list(rows)
+
+
+def rows_for(model: Any, conversation: str) -> List[Any]:
+    """The rows of a project table that belong to one conversation (detached, oldest first)."""
+    return rows_where(model, conversation_id=conversation)
 
 
 def sender() -> str:

@@ -15,7 +15,7 @@ from actions.config import get_settings
 from actions.models import AppointmentRequest, HandoffRequest, SmsConsent, StaffAlert
 from addons.channels import sms_text
 from scripts.fake_twilio import AUTH_TOKEN, FakeTwilio, inbound, post_signed
-from tests.helpers import rows_for
+from tests.helpers import rows_for, rows_where
 
 pytestmark = [pytest.mark.server]
 
@@ -94,7 +94,7 @@ def test_missing_or_empty_body_and_pictures_get_a_clear_answer(phone, domain):
 
 def test_stop_help_start(phone, servers, domain):
     assert phone.text("Stop") == [sms_of(domain, "utter_sms_opted_out")]
-    [consent] = rows_for_phone(SmsConsent, phone.number)
+    [consent] = rows_where(SmsConsent, phone=phone.number)
     assert (consent.status, consent.keyword) == ("opted_out", "STOP")
     assert phone.text("STOP") == []  # confirmed once
     assert phone.text("will I be asleep?") == []  # nothing else is sent
@@ -107,19 +107,8 @@ def test_stop_help_start(phone, servers, domain):
                  "Msg & data rates may apply", "STOP"):
         assert part in help_text
     assert phone.text("yes") == [sms_of(domain, "utter_sms_opted_in")]
-    assert rows_for_phone(SmsConsent, phone.number)[0].status == "opted_in"
+    assert rows_where(SmsConsent, phone=phone.number)[0].status == "opted_in"
     assert phone.text("will I be asleep?") == [sms_of(domain, "utter_faq/anesthesia")]
-
-
-def rows_for_phone(model: Any, number: str) -> List[Any]:
-    from sqlalchemy import select
-
-    from actions.db import session_scope
-
-    with session_scope() as session:
-        rows = session.execute(select(model).where(model.phone == number)).scalars().all()
-        session.expunge_all()
-        return list(rows)
 
 
 def test_a_booking_by_text_with_numbered_choices(phone, domain):
@@ -175,7 +164,7 @@ def test_keywords_twilio_already_answered_are_recorded_silently(phone):
     response = post_signed(phone.url, inbound(phone.number, "STOP", OptOutType="STOP"))
     assert response.status_code == 200
     assert phone.fake.to(phone.number) == []
-    assert rows_for_phone(SmsConsent, phone.number)[0].status == "opted_out"
+    assert rows_where(SmsConsent, phone=phone.number)[0].status == "opted_out"
 
 
 def test_trigger_to_an_opted_out_number_sends_nothing(phone, servers):

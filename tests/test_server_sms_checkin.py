@@ -11,11 +11,10 @@ from datetime import datetime, timedelta, timezone
 from typing import List, Tuple
 
 import pytest
-from sqlalchemy import select
 
-from actions.db import session_scope
 from actions.followups import register
 from actions.models import FollowUpCheckin
+from tests.helpers import rows_where
 from tests.test_server_sms import Phone, sms_of
 
 pytestmark = [pytest.mark.server]
@@ -31,12 +30,8 @@ def afternoon_somewhere() -> Tuple[str, datetime]:
 
 
 def checkins(follow_up_id: int) -> List[FollowUpCheckin]:
-    with session_scope() as session:
-        rows = session.execute(select(FollowUpCheckin).where(
-            FollowUpCheckin.follow_up_id == follow_up_id).order_by(FollowUpCheckin.day_offset)
-        ).scalars().all()
-        session.expunge_all()
-        return list(rows)
+    """The follow-up's check-ins, day 1 first (they are created in day order)."""
+    return rows_where(FollowUpCheckin, follow_up_id=follow_up_id)
 
 
 def register_due_today(phone: Phone) -> int:

@@ -34,13 +34,13 @@ from twilio.request_validator import RequestValidator
 from actions.config import Settings, SmsSettings, get_settings
 from actions.db import run_in_thread, session_scope
 from actions.redact import sender_tag
-from actions.sms_consent import OPTED_IN, OPTED_OUT, consent_of, record_consent
+from actions.sms_consent import OPTED_IN, OPTED_OUT, record_consent
 from addons.channels.dialogue import Handler
 from addons.channels.inbound import WebhookInput, answer
 from addons.channels.replies import render
-from addons.channels.sms_keywords import Keyword, keyword_of
+from addons.channels.sms_keywords import Keyword, keyword_of, keyword_word
 from addons.channels.sms_text import render_sms
-from addons.channels.twilio_sender import TwilioSender
+from addons.channels.twilio_sender import TwilioSender, current_consent
 
 logger = logging.getLogger(__name__)
 
@@ -106,20 +106,6 @@ def _first(form: Dict[str, List[str]], key: str) -> str:
 def _media_count(form: Dict[str, List[str]]) -> int:
     raw = _first(form, "NumMedia")
     return int(raw) if raw.isdigit() else 0
-
-
-def _consent_now(phone: str) -> Optional[str]:
-    with session_scope() as session:
-        return consent_of(session, phone)
-
-
-async def current_consent(phone: str) -> Optional[str]:
-    """The number's consent state; None if unknown or the database is unavailable."""
-    try:
-        return await run_in_thread(_consent_now, phone)
-    except Exception as exc:  # noqa: BLE001 - answering the patient comes first
-        logger.error("Consent lookup failed: %s", type(exc).__name__)
-        return None
 
 
 def _record(phone: str, status: str, keyword: str) -> bool:
@@ -207,7 +193,7 @@ class TwilioSmsInput(WebhookInput):
 
     async def _keyword(self, agent: Any, settings: Settings, sender: str, keyword: Keyword,
                        body: str, confirm: bool) -> None:
-        word = body.strip().upper()[:16]
+        word = keyword_word(body)
         changed = True
         if keyword is not Keyword.HELP:
             status = OPTED_OUT if keyword is Keyword.OPT_OUT else OPTED_IN

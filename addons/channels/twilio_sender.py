@@ -28,7 +28,7 @@ from twilio.rest import Client
 from actions.config import SmsSettings
 from actions.db import run_in_thread, session_scope
 from actions.redact import sender_tag
-from actions.sms_consent import may_text
+from actions.sms_consent import OPTED_OUT, consent_of
 
 logger = logging.getLogger(__name__)
 
@@ -75,19 +75,23 @@ def _retryable(exc: Exception) -> bool:
     return isinstance(exc, (OSError, asyncio.TimeoutError)) or "aiohttp" in type(exc).__module__
 
 
-def _consented(phone: str) -> bool:
+def _consent_now(phone: str) -> Optional[str]:
     with session_scope() as session:
-        return may_text(session, phone)
+        return consent_of(session, phone)
+
+
+async def current_consent(phone: str) -> Optional[str]:
+    """The number's consent state; None if unknown or the database is unavailable."""
+    try:
+        return await run_in_thread(_consent_now, phone)
+    except Exception as exc:  # noqa: BLE001 - answering the patient comes first
+        logger.error("Consent lookup for %s failed: %s", sender_tag(phone), type(exc).__name__)
+        return None
 
 
 async def may_send(phone: str) -> bool:
     """False for numbers that opted out; True (fail open to the patient) if unknown."""
-    try:
-        return await run_in_thread(_consented, phone)
-    except Exception as exc:  # noqa: BLE001 - a database hiccup must not silence replies
-        logger.error("Consent check failed (%s); sending to %s", type(exc).__name__,
-                     sender_tag(phone))
-        return True
+    return await current_consent(phone) != OPTED_OUT
 
 
 class TwilioSender:
