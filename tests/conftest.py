@@ -20,6 +20,7 @@ from sqlalchemy.pool import StaticPool
 from actions import db
 from actions.config import Settings, get_settings
 from actions.models import Base
+from console import models as console_models  # noqa: F401  (the console's tables)
 from scripts.fake_twilio import FakeTwilio, start_fake, twilio_env
 from scripts.servers import Servers, start
 

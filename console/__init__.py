@@ -1,0 +1,5 @@
+"""Staff review console: transcripts, queues, annotation into training data, answer edits.
+
+A separate web app (aiohttp, port 8000 by default) on the project database; ``make run``
+starts it next to Rasa. Start it alone with ``python -m console``.
+"""
