@@ -148,6 +148,22 @@ class FollowUpSettings:
 
 
 @dataclass(frozen=True)
+class ConsoleSettings:
+    """The staff review console (``console/``, ``python -m console``)."""
+
+    host: str  # CONSOLE_HOST
+    port: int  # CONSOLE_PORT
+    idle_minutes: int  # a session ends after this long without a request ...
+    max_hours: int  # ... and this long after login in any case
+    secure_cookies: bool  # CONSOLE_SECURE_COOKIES: set behind HTTPS
+    max_failed_logins: int  # then the account is locked for lockout_minutes
+    lockout_minutes: int
+    low_confidence: float  # default threshold of the "low confidence" filter
+    answers_refresh_seconds: float  # how often the bot re-reads edited answers
+    reviewed_data: Path  # where annotations are exported as NLU training data
+
+
+@dataclass(frozen=True)
 class Settings:
     """Runtime settings shared by the Rasa server add-ons and the action server."""
 
@@ -163,6 +179,7 @@ class Settings:
     sms: SmsSettings
     web: WebChatSettings
     followups: FollowUpSettings
+    console: ConsoleSettings
     rasa_url: str
     rasa_api_token: str
 
@@ -319,6 +336,23 @@ def load_followups(
     )
 
 
+def load_console(env: Mapping[str, str]) -> ConsoleSettings:
+    """Review console settings (``CONSOLE_*``)."""
+    return ConsoleSettings(
+        host=env.get("CONSOLE_HOST", "127.0.0.1"),
+        port=_number(env, "CONSOLE_PORT", 8000, 1, 65535),
+        idle_minutes=_number(env, "CONSOLE_IDLE_MINUTES", 30, 1, 24 * 60),
+        max_hours=_number(env, "CONSOLE_MAX_HOURS", 12, 1, 24 * 7),
+        secure_cookies=_flag(env, "CONSOLE_SECURE_COOKIES"),
+        max_failed_logins=_number(env, "CONSOLE_MAX_FAILED_LOGINS", 5, 1, 100),
+        lockout_minutes=_number(env, "CONSOLE_LOCKOUT_MINUTES", 15, 1, 24 * 60),
+        low_confidence=_number(env, "CONSOLE_LOW_CONFIDENCE", 0.6, 0.0, 1.0),
+        answers_refresh_seconds=_number(env, "ANSWERS_REFRESH_SECONDS", 15.0, 0.0, 60.0),
+        reviewed_data=Path(env.get("REVIEWED_DATA_FILE")
+                           or PROJECT_ROOT / "data" / "nlu" / "reviewed.yml"),
+    )
+
+
 def load_api_token(env: Mapping[str, str]) -> str:
     """Rasa HTTP API token: ``RASA_API_TOKEN``, else the file ``make run`` writes."""
     token = env.get("RASA_API_TOKEN", "").strip()
@@ -352,6 +386,7 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         web=load_web_chat(env),
         followups=load_followups(env, clinic_file.get("follow_ups") or {},
                                  office_hours.timezone),
+        console=load_console(env),
         rasa_url=(env.get("RASA_URL") or "http://localhost:5005").rstrip("/"),
         rasa_api_token=load_api_token(env),
     )

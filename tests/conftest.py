@@ -23,6 +23,7 @@ from actions.models import Base
 from console import models as console_models  # noqa: F401  (the console's tables)
 from scripts.fake_twilio import FakeTwilio, start_fake, twilio_env
 from scripts.servers import Servers, start
+from tests.console_client import ConsoleClient
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES_DIR = Path(os.environ.get("SOURCES_DIR", ROOT.parent / "shared" / "sources"))
@@ -170,6 +171,20 @@ def db_session(db_engine: Engine) -> Iterator[Session]:
     """A session on the in-memory database, for arranging and checking rows."""
     with Session(db_engine, future=True) as session:
         yield session
+
+
+@pytest.fixture
+async def console(db_engine: Engine, settings_env: Callable[..., Settings]
+                  ) -> AsyncIterator[ConsoleClient]:
+    """The review console in-process on the in-memory database; ``await console.login()``."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from console.app import create_app
+
+    client = TestClient(TestServer(create_app(settings_env())))
+    await client.start_server()
+    yield ConsoleClient(client)
+    await client.close()
 
 
 @pytest.fixture(scope="session")
