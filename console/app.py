@@ -16,6 +16,9 @@ logger = logging.getLogger(__name__)
 # One module a feature; each has ``routes`` (an aiohttp RouteTableDef).
 PAGES = (
     "console.views_auth",
+    "console.views_queues",
+    "console.views_dashboard",
+    "console.views_admin",
 )
 MAX_BODY = 1024 * 1024
 
