@@ -19,6 +19,7 @@ PAGES = (
     "console.views_queues",
     "console.views_dashboard",
     "console.views_admin",
+    "console.views_answers",
 )
 MAX_BODY = 1024 * 1024
 
