@@ -16,6 +16,7 @@ logger = logging.getLogger(__name__)
 # One module a feature; each has ``routes`` (an aiohttp RouteTableDef).
 PAGES = (
     "console.views_auth",
+    "console.views_answers",
     "console.views_annotations",
 )
 MAX_BODY = 1024 * 1024
