@@ -20,6 +20,7 @@ PAGES = (
     "console.views_dashboard",
     "console.views_admin",
     "console.views_answers",
+    "console.views_annotations",
 )
 MAX_BODY = 1024 * 1024
 
