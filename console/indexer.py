@@ -99,10 +99,19 @@ def index_batch(session: Session, batch_size: int = BATCH_SIZE) -> int:
     return len(rows)
 
 
-def catch_up(max_batches: Optional[int] = None, batch_size: int = BATCH_SIZE) -> int:
-    """Index new events, batch by batch (at most ``max_batches``); returns how many."""
-    with _run_lock:
+def catch_up(max_batches: Optional[int] = None, batch_size: int = BATCH_SIZE,
+             wait: float = -1) -> int:
+    """Index new events, batch by batch (at most ``max_batches``); returns how many.
+
+    ``wait``: seconds to wait for another run in this process (-1: as long as it takes);
+    after that, nothing is done.
+    """
+    if not _run_lock.acquire(timeout=wait):
+        return 0
+    try:
         return _catch_up(max_batches, batch_size)
+    finally:
+        _run_lock.release()
 
 
 def _catch_up(max_batches: Optional[int], batch_size: int) -> int:
@@ -139,10 +148,10 @@ def rebuild(batch_size: int = BATCH_SIZE) -> int:
         return total
 
 
-async def refresh(max_batches: int = 4) -> None:
+async def refresh(max_batches: int = 4, wait: float = 1.0) -> None:
     """Bounded catch-up before a page reads the index (the background task does the rest)."""
     try:
-        await run_in_thread(catch_up, max_batches)
+        await run_in_thread(catch_up, max_batches, BATCH_SIZE, wait)
     except Exception:  # noqa: BLE001 - a stale list beats an error page
         logger.warning("Conversation index: catch-up failed", exc_info=True)
 
@@ -154,7 +163,7 @@ def _shared_database() -> bool:
 
 async def _keep_indexing(interval: float) -> None:
     while True:
-        await refresh(max_batches=20)
+        await refresh(max_batches=20, wait=0)
         await asyncio.sleep(interval)
 
 

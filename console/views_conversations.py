@@ -119,6 +119,7 @@ async def review(request: web.Request) -> web.Response:
     conversation_id = _conversation_id(request)
     fields = await form(request)
     reviewed = fields.get("reviewed", "1") != "0"
+    await indexer.refresh()
     done = await db(conversation.set_reviewed, conversation_id,
                     current_user(request).username, reviewed)
     if not done:

@@ -6,6 +6,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any, Dict, Iterable, List, Optional
 
+import pytest
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -18,8 +19,13 @@ from rasa.shared.core.events import (
 )
 from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from actions.models import HandoffRequest, StaffAlert
+from console import indexer
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc).timestamp()
+DAY = 86400.0
 
 
 def create_events_table(engine: Engine) -> None:
@@ -88,3 +94,34 @@ def booking_events() -> List[Event]:
             user("Rosa Delgado", intent="inform"), ActionExecuted("appointment_form"),
             SlotSet("appointment_name", "Rosa Delgado"), ActiveLoop(None),
             ActionExecuted("action_listen")]
+
+
+def alert_row(cid: str, message_id: str = "m1", **extra: Any) -> StaffAlert:
+    """A red-flag alert raised by message ``message_id``."""
+    return StaffAlert(channel="rest", conversation_id=cid, message_id=message_id,
+                      message_text="chest pain", level="emergency", **extra)
+
+
+@pytest.fixture(name="clinic")
+def clinic_fixture(db_engine: Engine) -> Engine:
+    """Five conversations covering every filter."""
+    write(db_engine, "calm", session_start() + turn("Hi there", channel="web")
+          + turn("How long is recovery?", intent="faq", faq="faq/recovery_time",
+                 answer="Most people...", response="utter_faq/recovery_time", channel="web"))
+    write(db_engine, "unsure", turn("blorp zzz 100%_sure", intent="nlu_fallback", confidence=0.45,
+                                    ranking=[{"name": "nlu_fallback", "confidence": 0.45},
+                                             {"name": "faq", "confidence": 0.31}]),
+          at=START + DAY)
+    write(db_engine, "+13125550100", turn("my number is 312 555 0100", channel="twilio",
+                                          intent="inform", confidence=0.5, message_id="m1"),
+          at=START + 2 * DAY)
+    write(db_engine, "booking", booking_events(), at=START + 3 * DAY)
+    write(db_engine, "human", turn("can I talk to a person", intent="request_human",
+                                   message_id="h1"), at=START + 4 * DAY)
+    with Session(db_engine) as session, session.begin():
+        session.add(alert_row("+13125550100", created_at=datetime(2026, 11, 22, 9, 0, 1)))
+        session.add(HandoffRequest(channel="rest", conversation_id="human", message_id="h1",
+                                   message_text="person", reason="patient_request",
+                                   during_office_hours=True))
+    assert indexer.catch_up() > 0
+    return db_engine
