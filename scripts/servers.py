@@ -160,3 +160,45 @@ def start(
         servers.stop()
         raise
     return servers
+
+
+@dataclass
+class ConsoleServer:
+    """A running review console process (``python -m console``) on a servers' database."""
+
+    url: str
+    process: subprocess.Popen
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def add_console_user(database_url: str, username: str, password: str, role: str) -> None:
+    """Create a console account with the real CLI (password on standard input)."""
+    subprocess.run(
+        [str(VENV_BIN / "python"), "-m", "console.users", "create", "--username", username,
+         "--role", role, "--password-stdin"],
+        cwd=ROOT, env=_env(DATABASE_URL=database_url), input=password + "\n", text=True,
+        check=True, capture_output=True,
+    )
+
+
+def start_console(servers: Servers, **env_extra: str) -> ConsoleServer:
+    """Start the review console on ``servers``' database and Rasa, on a free port."""
+    port = free_port()
+    env = _env(DATABASE_URL=servers.database_url, RASA_URL=servers.rasa_url,
+               RASA_API_TOKEN=servers.token, CONSOLE_PORT=str(port), **env_extra)
+    log = open(servers.workdir / "console.log", "w")
+    process = subprocess.Popen([str(VENV_BIN / "python"), "-m", "console"], cwd=ROOT, env=env,
+                               stdout=log, stderr=subprocess.STDOUT)
+    console = ConsoleServer(f"http://127.0.0.1:{port}", process)
+    try:
+        wait_for(f"{console.url}/health", process, timeout=60)
+    except Exception:
+        console.stop()
+        raise
+    return console

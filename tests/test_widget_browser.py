@@ -7,17 +7,15 @@ Chromium missing is a failure, not a skip: CI installs it (.ci/run).
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
 import pytest
 import requests
 
 from actions.knowledge import faq_keys, faq_title
-from tests.conftest import MODEL_PATH, ROOT
+from tests.browser import SHOTS, TIMEOUT_MS, chromium
+from tests.conftest import MODEL_PATH
 from tests.helpers import render
 
 pytestmark = [
@@ -25,28 +23,13 @@ pytestmark = [
     pytest.mark.skipif(not MODEL_PATH.exists(), reason="run `make train` first"),
 ]
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SHOTS = ROOT / "results" / "browser"
-TIMEOUT_MS = 20_000
 XSS = ["<img src=x onerror=alert(1)>", "<script>alert(1)</script>"]
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's `chromium` "
-                    "(`sudo apt-get install chromium`; .ci/run does) or set CHROMIUM.",
-                    pytrace=False)
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=TIMEOUT_MS)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 class Widget:
