@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -119,13 +119,15 @@ def _turn(event_id: int, kind: str, at: datetime, data: Dict[str, Any],
     return Turn(event_id, kind, at)
 
 
-def _turns(session: Session, conversation_id: str) -> List[Turn]:
+def _turns(session: Session, conversation_id: str) -> Tuple[List[Turn], bool]:
+    """The conversation's turns, and whether ``MAX_EVENTS`` cut them short."""
     turns: List[Turn] = []
-    last_action, awaiting = "", None
+    last_action, awaiting, count = "", None, 0
     rows = session.execute(
         select(EVENTS.c.id, EVENTS.c.type_name, EVENTS.c.timestamp, EVENTS.c.data)
         .where(EVENTS.c.sender_id == conversation_id).order_by(EVENTS.c.id).limit(MAX_EVENTS))
     for row in rows:
+        count += 1
         data = load(row.data)
         turn = _turn(row.id, row.type_name, when(row.timestamp), data, last_action)
         if row.type_name == "action":
@@ -137,7 +139,7 @@ def _turns(session: Session, conversation_id: str) -> List[Turn]:
             awaiting = turn if turn is not None and turn.kind == "patient" else None
         if turn is not None:
             turns.append(turn)
-    return turns
+    return turns, count >= MAX_EVENTS
 
 
 def _records(session: Session, conversation_id: str) -> List[Record]:
@@ -178,7 +180,7 @@ def _place(turns: List[Turn], records: List[Record]) -> List[Record]:
 def load_conversation(session: Session, conversation_id: str) -> Optional[Conversation]:
     """The conversation, or None if no event of it is stored."""
     indexed = summary(session, conversation_id)
-    turns = _turns(session, conversation_id)
+    turns, truncated = _turns(session, conversation_id)
     if not turns and indexed is None:
         return None
     unplaced = _records(session, conversation_id)
@@ -191,7 +193,7 @@ def load_conversation(session: Session, conversation_id: str) -> Optional[Conver
     for turn in turns:
         turn.annotation = annotations.get(turn.event_id)
     return Conversation(conversation_id, indexed, turns, tags(session, conversation_id),
-                        truncated=len(turns) >= MAX_EVENTS)
+                        truncated=truncated)
 
 
 def tags(session: Session, conversation_id: str) -> List[str]:

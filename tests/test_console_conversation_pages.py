@@ -145,3 +145,18 @@ async def test_list_catches_up_with_new_events(console, chats):
     assert "2 conversations" in await console.page("/conversations")
     write(chats, "late", turn("a new question"), at=START + 999)
     assert "3 conversations" in await console.page("/conversations")
+
+
+async def test_browsers_can_post_forms(console, chats):
+    """Real browsers: Origin is only sent (not "null") when the referrer policy allows it,
+    and a favicon request redirected to /login must not change the login form's token."""
+    from tests.console_client import CSRF, PASSWORD
+
+    console.add_user("ana")
+    first = CSRF.search(await (await console.client.get("/login")).text())
+    await console.client.get("/login?next=%2Ffavicon.ico")
+    assert first is not None
+    response = await console.client.post("/login", allow_redirects=False, data={
+        "csrf_token": first.group(1), "username": "ana", "password": PASSWORD})
+    assert response.status == 303
+    assert response.headers["Referrer-Policy"] == "same-origin"

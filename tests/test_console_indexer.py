@@ -189,3 +189,15 @@ async def test_the_console_indexes_in_the_background(tmp_path: Path, settings_en
         await client.close()
         db.set_engine(None)
         engine.dispose()
+
+
+def test_conversations_with_the_real_servers_reach_the_index(servers, server_db):
+    sender = f"console-index-{datetime.now().timestamp():.0f}"
+    assert servers.texts(sender, "how long is the recovery after kyphoplasty")
+    indexer.catch_up()
+    with Session(server_db) as session:
+        row = summary(session, sender)
+        assert row.user_messages == 1 and row.bot_messages >= 1
+        message = session.scalars(select(ConversationMessage).where(
+            ConversationMessage.conversation_id == sender)).one()
+        assert message.intent == "faq" and message.faq_key == "faq/recovery_time"

@@ -138,3 +138,17 @@ def test_review_marks_and_tags_are_audited(clinic, db_session):
     actions = db_session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
     assert actions == ["mark_reviewed", "add_tag", "remove_tag", "unmark_reviewed"]
     assert summary(db_session, "calm").reviewed_at is None
+
+
+def test_the_console_benchmark_runs_and_updates_its_section(tmp_path, settings_env):
+    from scripts import bench_console
+
+    settings_env()
+    results = bench_console.measure(conversations=60, runs=2)
+    assert results["events"] > 400 and results["queries"][0][1] == 60
+    doc = tmp_path / "benchmark.md"
+    doc.write_text("# Benchmark\n\nassistant numbers\n", encoding="utf-8")
+    for _ in range(2):  # replaced in place, not appended twice
+        bench_console.write_section(bench_console.report(results, 2), doc)
+    text = doc.read_text(encoding="utf-8")
+    assert text.count("## Review console: transcripts") == 1 and "assistant numbers" in text
