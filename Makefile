@@ -53,7 +53,7 @@ $(WIDGET): web/package.json web/package-lock.json
 
 web: $(WIDGET) ## Install the widget's socket.io client from npm (web/package-lock.json)
 
-run: $(MODEL) $(WIDGET) ## Start the Rasa server (:5005: REST, website chat + demo page) and the action server (:5055); Ctrl-C stops both
+run: $(MODEL) $(WIDGET) ## Start Rasa (:5005: REST, website chat + demo page), the action server (:5055), the worker and the review console (:8000); Ctrl-C stops all
 	scripts/run.sh
 
 lint: $(STAMP) ## ruff and mypy

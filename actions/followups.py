@@ -34,6 +34,10 @@ class FollowUpError(ValueError):
     """A follow-up cannot be registered or changed (the message is for staff)."""
 
 
+class UnknownFollowUp(FollowUpError):
+    """No follow-up with that id."""
+
+
 @dataclass(frozen=True)
 class Decision:
     """What to do with a due check-in now: send, defer until ``until``, or skip."""
@@ -143,21 +147,31 @@ def register(phone: str, procedure: str, procedure_date: date, created_by: str,
         return int(follow_up.id)
 
 
+def cancel_follow_up(session: Session, follow_up_id: int) -> int:
+    """Cancel an active follow-up in ``session``; its check-ins not yet sent are skipped.
+
+    Returns how many were skipped; FollowUpError if unknown or no longer active.
+    """
+    follow_up = session.get(FollowUp, follow_up_id)
+    if follow_up is None:
+        raise UnknownFollowUp(f"No follow-up #{follow_up_id}.")
+    if follow_up.status != ACTIVE:
+        raise FollowUpError(f"Follow-up #{follow_up_id} is already {follow_up.status}.")
+    follow_up.status = CANCELLED
+    result = session.execute(
+        update(FollowUpCheckin)
+        .where(FollowUpCheckin.follow_up_id == follow_up_id,
+               FollowUpCheckin.status == SCHEDULED)
+        .values(status=SKIPPED, last_error="follow_up_cancelled", claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)
+
+
 def cancel(follow_up_id: int) -> int:
     """Cancel a follow-up; its check-ins not yet sent are skipped. Returns how many."""
     with session_scope() as session:
-        follow_up = session.get(FollowUp, follow_up_id)
-        if follow_up is None:
-            raise FollowUpError(f"No follow-up #{follow_up_id}.")
-        follow_up.status = CANCELLED
-        result = session.execute(
-            update(FollowUpCheckin)
-            .where(FollowUpCheckin.follow_up_id == follow_up_id,
-                   FollowUpCheckin.status == SCHEDULED)
-            .values(status=SKIPPED, last_error="follow_up_cancelled", claimed_until=None)
-            .execution_options(synchronize_session=False)
-        )
-        return int(result.rowcount or 0)
+        return cancel_follow_up(session, follow_up_id)
 
 
 def complete_if_done(session: Session, follow_up_id: int) -> None:

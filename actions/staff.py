@@ -6,7 +6,7 @@ List, reply, resume, update; register, list and cancel post-procedure follow-ups
 server owns the conversations): a bot message marked as a staff reply is appended and
 delivered on the patient's channel, and ``resume`` appends ``ConversationResumed``. The API
 token is ``RASA_API_TOKEN`` or the file ``make run`` writes (``var/api_token``).
-The review console (later) calls the same functions.
+The review console (``console/views_queues.py``) calls the same functions.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import requests
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from actions import followups
 from actions.config import Settings, get_settings
@@ -36,37 +37,69 @@ class StaffActionError(RuntimeError):
     """A staff action could not be carried out (message says why, for the staff member)."""
 
 
+class UnknownRecord(StaffActionError):
+    """No alert, hand-off or appointment request with that id."""
+
+
+class RasaUnavailable(StaffActionError):
+    """Rasa's HTTP API could not take the events (down, no token, or an error answer)."""
+
+
+# Status changes staff may make (``sent`` is the scheduling adapter's, never a person's).
+# A closed item can be reopened, in case it was closed by mistake.
+ALERT_MOVES: Dict[str, Tuple[str, ...]] = {
+    "new": ("acknowledged", "closed"), "acknowledged": ("closed",), "closed": ("acknowledged",)}
+APPOINTMENT_MOVES: Dict[str, Tuple[str, ...]] = {
+    "new": ("contacted", "closed"), "sent": ("contacted", "closed"),
+    "contacted": ("closed",), "closed": ("contacted",)}
+# Called in the transaction that records a reply or resume (the console audits there).
+AfterHandoff = Callable[[Session, HandoffRequest], None]
+
+
 def post_events(settings: Settings, conversation_id: str, events: List[Dict[str, Any]]) -> None:
     """Append events to a live conversation and deliver bot messages on its channel."""
     if not settings.rasa_api_token:
-        raise StaffActionError("No API token: set RASA_API_TOKEN (as for `make run`).")
+        raise RasaUnavailable("No API token: set RASA_API_TOKEN (as for `make run`).")
     url = f"{settings.rasa_url}/conversations/{conversation_path(conversation_id)}/tracker/events"
     params = {"token": settings.rasa_api_token, "output_channel": "latest",
               "execute_side_effects": "true"}
     try:
         answer = requests.post(url, params=params, json=events, timeout=15)
     except requests.RequestException as exc:
-        raise StaffActionError(f"Rasa server not reachable at {settings.rasa_url}") from exc
+        raise RasaUnavailable(f"Rasa server not reachable at {settings.rasa_url}") from exc
     if answer.status_code != 200:
-        raise StaffActionError(f"Rasa server answered HTTP {answer.status_code}")
+        raise RasaUnavailable(f"Rasa server answered HTTP {answer.status_code}")
 
 
-def _handoff(session: Any, handoff_id: int) -> HandoffRequest:
+def _handoff(session: Session, handoff_id: int) -> HandoffRequest:
     request = session.get(HandoffRequest, handoff_id)
     if request is None:
-        raise StaffActionError(f"No hand-off request #{handoff_id}.")
+        raise UnknownRecord(f"No hand-off request #{handoff_id}.")
     return request
 
 
+def _open_conversation(handoff_id: int) -> str:
+    """The conversation of a hand-off still waiting for staff (not closed)."""
+    with session_scope() as session:
+        request = _handoff(session, handoff_id)
+        if request.status == "closed":
+            raise StaffActionError(
+                f"Hand-off #{handoff_id} is closed: the assistant is already answering.")
+        return str(request.conversation_id)
+
+
 def reply(handoff_id: int, text: str, staff: str, resume: bool = False,
-          settings: Optional[Settings] = None) -> None:
-    """Send a staff message into the hand-off's conversation; optionally resume the bot."""
+          settings: Optional[Settings] = None, after: Optional[AfterHandoff] = None) -> None:
+    """Send a staff message into the hand-off's conversation; optionally resume the bot.
+
+    Nothing is recorded unless Rasa took the message; ``after`` runs in the transaction
+    that records it.
+    """
     settings = settings or get_settings()
     text = text.strip()
     if not text:
         raise StaffActionError("The reply is empty.")
-    with session_scope() as session:
-        conversation_id = _handoff(session, handoff_id).conversation_id
+    conversation_id = _open_conversation(handoff_id)
     events: List[Dict[str, Any]] = [
         {"event": "bot", "text": text, "metadata": {STAFF_REPLY_KEY: True, "staff": staff}}
     ]
@@ -80,44 +113,71 @@ def reply(handoff_id: int, text: str, staff: str, resume: bool = False,
         request.status = "closed" if resume else "answered"
         if resume:
             request.closed_at = utcnow()
+        if after is not None:
+            after(session, request)
 
 
-def resume(handoff_id: int, staff: str, settings: Optional[Settings] = None) -> None:
+def resume(handoff_id: int, staff: str, settings: Optional[Settings] = None,
+           after: Optional[AfterHandoff] = None) -> None:
     """Give the conversation back to the bot and close the hand-off."""
     settings = settings or get_settings()
-    with session_scope() as session:
-        conversation_id = _handoff(session, handoff_id).conversation_id
+    conversation_id = _open_conversation(handoff_id)
     post_events(settings, conversation_id, RESUME_EVENTS)
     with session_scope() as session:
         request = _handoff(session, handoff_id)
         request.status, request.closed_at = "closed", utcnow()
         request.staff_name = request.staff_name or staff
+        if after is not None:
+            after(session, request)
+
+
+def check_move(what: str, current: str, status: str, moves: Dict[str, Tuple[str, ...]]) -> None:
+    """StaffActionError unless staff may move ``what`` from ``current`` to ``status``."""
+    allowed = dict.fromkeys(target for targets in moves.values() for target in targets)
+    if status not in allowed:
+        raise StaffActionError(f"Status must be one of {', '.join(allowed)}.")
+    if status == current:
+        raise StaffActionError(f"{what} is already {status}.")
+    if status not in moves.get(current, ()):
+        raise StaffActionError(f"{what} can't go from {current} to {status}.")
+
+
+def change_alert_status(session: Session, alert_id: int, status: str, staff: str) -> str:
+    """Acknowledge, close or reopen a staff alert in ``session``; returns the old status."""
+    alert = session.get(StaffAlert, alert_id)
+    if alert is None:
+        raise UnknownRecord(f"No staff alert #{alert_id}.")
+    previous = str(alert.status)
+    check_move(f"Alert #{alert_id}", previous, status, ALERT_MOVES)
+    alert.status, alert.handled_by, alert.handled_at = status, staff, utcnow()
+    return previous
+
+
+def change_appointment_status(session: Session, request_id: int, status: str,
+                              staff: str) -> str:
+    """Record progress on an appointment request in ``session``; returns the old status."""
+    request = session.get(AppointmentRequest, request_id)
+    if request is None:
+        raise UnknownRecord(f"No appointment request #{request_id}.")
+    previous = str(request.status)
+    check_move(f"Appointment request #{request_id}", previous, status, APPOINTMENT_MOVES)
+    request.status, request.handled_by, request.handled_at = status, staff, utcnow()
+    return previous
 
 
 def set_alert_status(alert_id: int, status: str, staff: str) -> None:
-    """Acknowledge or close a staff alert."""
-    if status not in StaffAlert.STATUSES:
-        raise StaffActionError(f"Status must be one of {', '.join(StaffAlert.STATUSES)}.")
+    """Acknowledge, close or reopen a staff alert."""
     with session_scope() as session:
-        alert = session.get(StaffAlert, alert_id)
-        if alert is None:
-            raise StaffActionError(f"No staff alert #{alert_id}.")
-        alert.status, alert.handled_by, alert.handled_at = status, staff, utcnow()
+        change_alert_status(session, alert_id, status, staff)
 
 
 def set_appointment_status(request_id: int, status: str, staff: str) -> None:
     """Record progress on an appointment request (contacted, closed)."""
-    if status not in AppointmentRequest.STATUSES:
-        raise StaffActionError(
-            f"Status must be one of {', '.join(AppointmentRequest.STATUSES)}.")
     with session_scope() as session:
-        request = session.get(AppointmentRequest, request_id)
-        if request is None:
-            raise StaffActionError(f"No appointment request #{request_id}.")
-        request.status, request.handled_by, request.handled_at = status, staff, utcnow()
+        change_appointment_status(session, request_id, status, staff)
 
 
-def appointment_lines(session: Any, show_all: bool) -> List[str]:
+def appointment_lines(session: Session, show_all: bool) -> List[str]:
     """Appointment requests still to handle (or all), newest first, one line each."""
     query = select(AppointmentRequest).order_by(AppointmentRequest.created_at.desc())
     if not show_all:
@@ -205,7 +265,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         alert.add_argument("alert_id", type=int)
     booking = commands.add_parser("booking", help="update an appointment request's status")
     booking.add_argument("request_id", type=int)
-    booking.add_argument("status", choices=AppointmentRequest.STATUSES)
+    booking.add_argument("status", choices=("contacted", "closed"))
     add_followup_commands(commands)
     args = parser.parse_args(argv)
     try:

@@ -18,6 +18,11 @@ logger = logging.getLogger(__name__)
 PAGES = (
     "console.views_auth",
     "console.views_conversations",
+    "console.views_queues",
+    "console.views_dashboard",
+    "console.views_admin",
+    "console.views_answers",
+    "console.views_annotations",
 )
 MAX_BODY = 1024 * 1024
 

@@ -19,6 +19,8 @@ from actions.config import PROJECT_ROOT
 SMS_CHANNEL = "twilio"
 FAQ_PREFIX = "utter_faq/"
 NOT_TYPED = ("EXTERNAL_",)  # intents sent by the system, never typed by a patient
+# Texts the action server reads from the domain itself (not through the NLG): no live edits.
+READ_BY_ACTIONS = {"utter_button_none_of_these": "a button title (actions/fallback.py)"}
 
 
 @dataclass(frozen=True)
@@ -32,11 +34,18 @@ class Answer:
     sources: Tuple[str, ...] = ()
     reviewed: str = ""  # ISO date of the last content review, from the metadata
     has_buttons: bool = False
+    read_only_reason: str = ""  # why the console cannot edit it ("" = editable)
+    sms_buttons: Tuple[str, ...] = ()  # titles of the choices an SMS answer lists
 
     @property
     def is_faq(self) -> bool:
         """A curated FAQ answer (retrieval intent ``faq/<key>``)."""
         return self.name.startswith(FAQ_PREFIX)
+
+    @property
+    def editable(self) -> bool:
+        """One plain default variant and at most one plain SMS variant: text can be edited."""
+        return not self.read_only_reason
 
     @property
     def label(self) -> Optional[str]:
@@ -75,6 +84,26 @@ def _text(variant: Dict[str, Any]) -> str:
     return str(variant.get("text") or "").strip()
 
 
+def _read_only_reason(name: str, variants: List[Dict[str, Any]]) -> str:
+    """Why a response's text cannot be edited as one chat and one SMS text ("" if it can)."""
+    if name in READ_BY_ACTIONS:
+        return (f"It is {READ_BY_ACTIONS[name]} read from the domain files, not sent as an "
+                "answer; change it in data/responses.")
+    if not variants:
+        return "It has no text; change it in data/responses."
+    if any(v.get("condition") for v in variants):
+        return ("Its wording depends on the conversation (conditional variants); "
+                "change it in data/responses.")
+    defaults = [v for v in variants if not v.get("channel")]
+    sms = [v for v in variants if v.get("channel") == SMS_CHANNEL]
+    if len(defaults) != 1 or len(sms) > 1 or len(defaults) + len(sms) != len(variants):
+        return ("It has several variants the assistant chooses between; "
+                "change it in data/responses.")
+    if not all(_text(v) for v in variants):
+        return "It has a variant without text; change it in data/responses."
+    return ""
+
+
 def _answer(name: str, variants: List[Dict[str, Any]]) -> Answer:
     chat = next((v for v in variants if not v.get("channel")), variants[0] if variants else {})
     sms = next((v for v in variants if v.get("channel") == SMS_CHANNEL), None)
@@ -88,6 +117,9 @@ def _answer(name: str, variants: List[Dict[str, Any]]) -> Answer:
         sources=tuple(str(s) for s in meta.get("sources") or ()),
         reviewed=str(meta.get("reviewed") or ""),
         has_buttons=bool(chat.get("buttons")),
+        read_only_reason=_read_only_reason(name, variants),
+        sms_buttons=tuple(str(b.get("title", "")) for b in (sms or chat).get("buttons") or ()
+                          if isinstance(b, dict)),
     )
 
 

@@ -1,32 +1,20 @@
-"""Rasa's ``events`` table, read-only, and what one stored event says.
+"""What one stored Rasa event says: patient messages out of the ``events`` table's JSON.
 
-The table belongs to Rasa's SQL tracker store; this module only declares its columns
-(in a metadata of its own, so migrations and ``create_all`` never touch it) and reads
-patient messages out of the stored JSON without importing Rasa.
+The table (``console.rasa_events.EVENTS``) belongs to Rasa's SQL tracker store; the
+console only reads it, without importing Rasa.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Dict, Optional
 
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text
-
 from actions.models import utcnow
+from console.rasa_events import EVENTS, event_data
 
-EVENTS = Table(
-    "events",
-    MetaData(),
-    Column("id", Integer, primary_key=True),
-    Column("sender_id", String(255), nullable=False),
-    Column("type_name", String(255), nullable=False),
-    Column("timestamp", Float),
-    Column("intent_name", String(255)),
-    Column("action_name", String(255)),
-    Column("data", Text),
-)
+__all__ = ["EVENTS", "load", "patient_message", "when"]
+load = event_data  # the event's JSON as a dict ({} if unreadable)
 
 FAQ_INTENT = "faq"
 FALLBACK_INTENT = "nlu_fallback"
@@ -64,15 +52,6 @@ def when(timestamp: Optional[float]) -> datetime:
     if timestamp is None:
         return utcnow()
     return datetime.fromtimestamp(float(timestamp), timezone.utc).replace(tzinfo=None)
-
-
-def load(data: Optional[str]) -> Dict[str, Any]:
-    """The event's JSON as a dict ({} if unreadable)."""
-    try:
-        value = json.loads(data or "{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def _number(value: Any) -> Optional[float]:

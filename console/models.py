@@ -185,7 +185,7 @@ class AnswerRevision(Base):
     response_name = Column(String(128), nullable=False)  # utter_faq/recovery_time, utter_...
     revision = Column(Integer, nullable=False)
     chat_text = Column(Text, nullable=False)
-    sms_text = Column(Text)  # None: the SMS variant from the domain (or the chat text)
+    sms_text = Column(Text)  # None: SMS patients get the revised chat text (made plain)
     author = Column(String(64), nullable=False)
     reason = Column(String(300), nullable=False)
     created_at = Column(DateTime, nullable=False, default=utcnow)

@@ -2,6 +2,7 @@
 
     python -m console.users create --username kim --role admin [--name "Kim Lee"]
     python -m console.users list | disable NAME | enable NAME | password NAME | role NAME ROLE
+    python -m console.users has-admin   # exit status 0 if an enabled admin exists (make run)
 
 Passwords are asked for twice without echo, or read from standard input with
 ``--password-stdin`` (scripts). They never appear in arguments, logs or the database.
@@ -15,7 +16,7 @@ import sys
 from typing import Optional, Sequence
 
 from actions.db import session_scope
-from console import accounts
+from console import accounts, admin
 from console.models import StaffUser
 
 
@@ -38,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--name", default="", help="display name")
     create.add_argument("--password-stdin", action="store_true")
     commands.add_parser("list", help="list accounts")
+    commands.add_parser("has-admin", help="exit status 0 if an enabled admin account exists")
     for name in ("disable", "enable"):
         commands.add_parser(name, help=f"{name} an account").add_argument("username")
     password = commands.add_parser("password", help="set a new password (ends sessions)")
@@ -59,6 +61,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                     state = "active" if user.active else "disabled"
                     print(f"{user.username:<20} {user.role:<9} {state:<9} {user.display_name}")
             return 0
+        if args.command == "has-admin":
+            with session_scope() as session:
+                return 0 if admin.has_admin(session) else 1
         if args.command == "create":
             password = _read_password(args.password_stdin)
             with session_scope() as session:

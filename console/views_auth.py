@@ -37,9 +37,11 @@ async def home(_: web.Request) -> web.Response:
 
 
 def _login_page(request: web.Request, error: str = "", status: int = 200) -> web.Response:
-    # Keep the browser's token: a second login page load (the browser fetching
-    # /favicon.ico is sent here too) must not invalidate the form already shown.
-    token = request.cookies.get(LOGIN_CSRF_COOKIE, "")[:64] or secrets.token_urlsafe(24)
+    # Keep the browser's token: another login page load (a second tab, the browser's own
+    # /favicon.ico request redirected here) must not invalidate the form already shown.
+    token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not 20 <= len(token) <= 64 or not token.replace("-", "").replace("_", "").isalnum():
+        token = secrets.token_urlsafe(24)
     request["login_csrf"] = token
     response = render(request, "login.html", status=status, error=error,
                       next=safe_next(request.query.get("next", "/")))

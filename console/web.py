@@ -170,8 +170,8 @@ def _headers(request: web.Request, response: web.StreamResponse) -> None:
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    # same-origin, not no-referrer: with no-referrer browsers send "Origin: null" on form
-    # posts, which the CSRF check must refuse; URLs still never leave the site.
+    # same-origin, not no-referrer: with no-referrer Chromium sends "Origin: null" on our own
+    # form posts, which the CSRF check must refuse. Other sites still get no referrer.
     response.headers.setdefault("Referrer-Policy", "same-origin")
     if not request.path.startswith("/static/"):
         response.headers.setdefault("Cache-Control", "no-store")

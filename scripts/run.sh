@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Start every service: the action server, the notification worker and the Rasa server.
-# Ctrl-C (or any one of them dying) stops all. The database schema is upgraded first.
+# Start every service: the action server, the notification worker, the Rasa server and the
+# staff review console. Ctrl-C (or any one of them dying) stops all. The database schema is
+# upgraded first.
 # Rasa's HTTP API (used by the staff tools to reply and resume) always requires a token:
 # RASA_API_TOKEN if set, else a random one kept in var/api_token (readable by you only).
 set -euo pipefail
@@ -21,6 +22,7 @@ export RASA_API_TOKEN
 
 RASA_PORT="${RASA_PORT:-5005}"
 ACTIONS_PORT="${ACTIONS_PORT:-5055}"
+export CONSOLE_PORT="${CONSOLE_PORT:-8000}"
 export RASA_URL="${RASA_URL:-http://localhost:$RASA_PORT}"
 endpoints="${ENDPOINTS:-endpoints.yml}"
 if [ "$ACTIONS_PORT" != 5055 ]; then  # point Rasa at the action server's port
@@ -36,14 +38,21 @@ worker_pid=$!
   --credentials credentials.yml --endpoints "$endpoints" \
   --enable-api --auth-token "$RASA_API_TOKEN" &
 rasa_pid=$!
+.venv/bin/python -m console &
+console_pid=$!
 
 stop() {
   trap - INT TERM EXIT
-  kill -TERM "$actions_pid" "$worker_pid" "$rasa_pid" 2>/dev/null || true
-  wait "$actions_pid" "$worker_pid" "$rasa_pid" 2>/dev/null || true
+  kill -TERM "$actions_pid" "$worker_pid" "$rasa_pid" "$console_pid" 2>/dev/null || true
+  wait "$actions_pid" "$worker_pid" "$rasa_pid" "$console_pid" 2>/dev/null || true
 }
 trap stop INT TERM EXIT
 echo "Rasa: http://localhost:$RASA_PORT/webhooks/rest/webhook   SMS (Twilio): /webhooks/twilio/webhook   actions: :$ACTIONS_PORT   worker: on"
 echo "Website chat demo page: http://localhost:$RASA_PORT/webhooks/socketio/demo"
+echo "Review console (staff): http://${CONSOLE_HOST:-127.0.0.1}:$CONSOLE_PORT/"
+if ! .venv/bin/python -m console.users has-admin; then
+  echo "No console admin account yet: create one with"
+  echo "  .venv/bin/python -m console.users create --username NAME --role admin"
+fi
 echo "Staff tools: .venv/bin/python -m actions.staff list   (Ctrl-C stops everything)"
-wait -n "$actions_pid" "$worker_pid" "$rasa_pid"
+wait -n "$actions_pid" "$worker_pid" "$rasa_pid" "$console_pid"

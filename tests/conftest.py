@@ -204,6 +204,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory, fake_twilio: FakeTwilio) -
     if not MODEL_PATH.exists():
         pytest.skip("run `make train` first")
     env: Dict[str, str] = twilio_env(fake_twilio)
+    env["ANSWERS_REFRESH_SECONDS"] = "1"  # edited answers reach the bot within a second
     running = start(Path(tmp_path_factory.mktemp("servers")), True, "test-token", True, **env)
     yield running
     running.stop()

@@ -9,17 +9,8 @@ from typing import Any, Dict, List
 import pytest
 
 from actions.config import get_settings
+from addons import placeholders
 from addons.channels import sms_text
-
-# Values for the placeholders filled in at run time (long but realistic ones).
-SAMPLE = {
-    "max_chars": "1000", "handoff_reply_minutes": "30", "next_open_day": "Wednesday",
-    "next_open_time": "10:00 AM", "appointment_reference": "APT-7KQ2MX",
-    "reply_within": "one business day", "appointment_name": "Maria Lopez-Hernandez",
-    "appointment_phone_display": "(312) 555-0199", "appointment_times": "tuesday mornings",
-    "appointment_reason": "vertebroplasty", "appointment_contact": "phone or text",
-    "checkin_day": "14", "checkin_procedure": "vertebroplasty", "checkin_previous_pain": "10",
-}
 
 
 def sms_variants(domain: Dict[str, Any], name: str) -> List[Dict[str, Any]]:
@@ -30,10 +21,7 @@ def sms_variants(domain: Dict[str, Any], name: str) -> List[Dict[str, Any]]:
 
 
 def filled(text: str) -> str:
-    settings = get_settings()
-    values = {**settings.clinic.as_template_vars(), "sms_program_name": settings.sms.program_name,
-              **SAMPLE}
-    return re.sub(r"{([a-z_]+)}", lambda m: str(values.get(m.group(1), m.group(0))), text)
+    return placeholders.fill(text, placeholders.sample_values(get_settings()))
 
 
 def test_typography_becomes_plain_gsm7():

@@ -1,0 +1,222 @@
+"""Queues: staff alerts, hand-offs (reply, resume), appointment requests, follow-ups, SMS consent.
+
+Status changes reuse ``actions.staff`` / ``actions.followups`` and are audited in the same
+transaction. A reply goes through Rasa's HTTP API in a worker thread (the event loop never
+waits on it); if Rasa is down the page says so and keeps the typed text.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, Mapping
+
+from aiohttp import web
+from sqlalchemy.orm import Session
+
+from actions import followups, staff
+from actions.db import run_in_thread
+from actions.models import HandoffRequest
+from console import audit, queues
+from console.accounts import StaffIdentity
+from console.web import current_user, db, form, redirect, render, require_admin, settings_of
+
+routes = web.RouteTableDef()
+
+ID = r"{id:\d{1,9}}"
+MAX_REPLY = 1000
+MAX_PAGE = 1_000_000
+STATUS_LABELS = {
+    queues.TODO: "To do", queues.ALL: "All", "new": "New", "acknowledged": "Acknowledged",
+    "closed": "Closed", "open": "Open", "answered": "Answered", "sent": "Sent to scheduling",
+    "contacted": "Contacted", "active": "Active", "cancelled": "Cancelled",
+    "completed": "Completed", "opted_in": "Opted in", "opted_out": "Opted out",
+}
+
+
+def page_number(value: str) -> int:
+    """A page number from the query string; 400 unless 1 to a million."""
+    if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE:
+        raise web.HTTPBadRequest(text="The page number must be a whole number from 1.")
+    return int(value)
+
+
+def back_to(fields: Mapping[str, str], default: str = "/queues") -> str:
+    """Where a form returns to: the queue page it came from (never another site)."""
+    back = fields.get("back", "")
+    if back.startswith("/queues") and not back.startswith("//") and "\\" not in back:
+        return back[:500]
+    return default
+
+
+async def attempt(function: Callable[[Session], Any]) -> Any:
+    """Run a status change; unknown ids give 404, refused changes 400 (nothing is saved)."""
+    try:
+        return await db(function)
+    except (staff.UnknownRecord, followups.UnknownFollowUp, LookupError) as error:
+        raise web.HTTPNotFound(text=str(error)) from error
+    except (staff.StaffActionError, followups.FollowUpError) as error:
+        raise web.HTTPBadRequest(text=str(error)) from error
+
+
+@routes.get("/queues")
+async def queue_page(request: web.Request) -> web.Response:
+    """One queue (tab), filtered by status, newest first (alerts: emergencies first)."""
+    name = request.query.get("tab", "alerts")
+    queue = queues.QUEUES.get(name)
+    if queue is None:
+        raise web.HTTPNotFound(text="There is no such queue.")
+    status = request.query.get("status", queues.TODO if queue.todo else queues.ALL)
+    number = page_number(request.query.get("page", "1"))
+    try:
+        page = await db(queues.load, name, status, number)
+    except ValueError as error:
+        raise web.HTTPBadRequest(text=str(error)) from error
+    return render(request, "queues.html", queues=queues.QUEUES, queue=queue, current=status,
+                  page=page, labels=STATUS_LABELS, back=request.path_qs,
+                  alert_moves=staff.ALERT_MOVES, appointment_moves=staff.APPOINTMENT_MOVES)
+
+
+@routes.post(f"/queues/alerts/{ID}/status")
+async def alert_status(request: web.Request) -> web.Response:
+    """Acknowledge, close or reopen a staff alert."""
+    user, alert_id = current_user(request), int(request.match_info["id"])
+    fields = await form(request)
+    status = fields.get("status", "")
+
+    def change(session: Session) -> None:
+        previous = staff.change_alert_status(session, alert_id, status, user.username)
+        audit.record(session, user.username, "set_alert_status", "staff_alert", str(alert_id),
+                     {"from": previous, "to": status})
+
+    await attempt(change)
+    raise redirect(back_to(fields), f"Alert #{alert_id} is now {STATUS_LABELS[status].lower()}.")
+
+
+@routes.post(f"/queues/appointments/{ID}/status")
+async def appointment_status(request: web.Request) -> web.Response:
+    """Mark an appointment request contacted, closed, or reopen it."""
+    user, request_id = current_user(request), int(request.match_info["id"])
+    fields = await form(request)
+    status = fields.get("status", "")
+
+    def change(session: Session) -> None:
+        previous = staff.change_appointment_status(session, request_id, status, user.username)
+        audit.record(session, user.username, "set_appointment_status", "appointment_request",
+                     str(request_id), {"from": previous, "to": status})
+
+    await attempt(change)
+    raise redirect(back_to(fields), f"Appointment request #{request_id} is now "
+                                    f"{STATUS_LABELS[status].lower()}.")
+
+
+@routes.get(f"/queues/appointments/{ID}")
+async def appointment_page(request: web.Request) -> web.Response:
+    """An appointment request in full (name, phone): for calling the patient back; audited."""
+    user, request_id = current_user(request), int(request.match_info["id"])
+
+    def read(session: Session) -> Dict[str, Any]:
+        row = queues.one(session, "appointments", request_id)
+        if row is None:
+            raise LookupError(f"No appointment request #{request_id}.")
+        audit.record(session, user.username, "view_appointment_request", "appointment_request",
+                     str(request_id))
+        return row
+
+    row = await attempt(read)
+    return render(request, "queue_appointment.html", row=row, labels=STATUS_LABELS,
+                  moves=staff.APPOINTMENT_MOVES, back=request.path)
+
+
+async def _handoff_page(request: web.Request, user: StaffIdentity, handoff_id: int,
+                        status: int = 200, error: str = "", text: str = "",
+                        resume: bool = False) -> web.Response:
+    def read(session: Session) -> Dict[str, Any]:
+        row = queues.one(session, "handoffs", handoff_id)
+        if row is None:
+            raise LookupError(f"No hand-off request #{handoff_id}.")
+        if status == 200:
+            audit.record(session, user.username, "view_handoff", "handoff_request",
+                         str(handoff_id))
+        return row
+
+    row = await attempt(read)
+    return render(request, "queue_handoff.html", status=status, row=row, labels=STATUS_LABELS,
+                  error=error, text=text, resume=resume, max_reply=MAX_REPLY)
+
+
+@routes.get(f"/queues/handoffs/{ID}")
+async def handoff_page(request: web.Request) -> web.Response:
+    """A hand-off: the patient's message in full, a reply form and resume; audited."""
+    return await _handoff_page(request, current_user(request), int(request.match_info["id"]))
+
+
+def _audit_handoff(user: StaffIdentity, action: str, detail: Dict[str, Any]
+                   ) -> staff.AfterHandoff:
+    def record(session: Session, handoff: HandoffRequest) -> None:
+        audit.record(session, user.username, action, "handoff_request", str(handoff.id), detail)
+
+    return record
+
+
+@routes.post(f"/queues/handoffs/{ID}/reply")
+async def handoff_reply(request: web.Request) -> web.Response:
+    """Send a reply on the patient's channel (1-1000 characters); optionally resume the bot."""
+    user, handoff_id = current_user(request), int(request.match_info["id"])
+    fields = await form(request)
+    text, resume = fields.get("text", "").strip(), fields.get("resume") == "1"
+    if not text or len(text) > MAX_REPLY:
+        return await _handoff_page(request, user, handoff_id, 400, text=text[:MAX_REPLY * 2],
+                                   resume=resume,
+                                   error=f"Write a reply of 1 to {MAX_REPLY} characters.")
+    after = _audit_handoff(user, "reply_handoff", {"resume": resume, "chars": len(text)})
+    try:
+        await run_in_thread(staff.reply, handoff_id, text, user.username, resume,
+                            settings_of(request), after)
+    except staff.UnknownRecord as error:
+        raise web.HTTPNotFound(text=str(error)) from error
+    except staff.StaffActionError as error:
+        code = 502 if isinstance(error, staff.RasaUnavailable) else 400
+        return await _handoff_page(request, user, handoff_id, code, text=text, resume=resume,
+                                   error=_failure(error, kept=True))
+    done = "Reply sent and the assistant resumed." if resume else "Reply sent."
+    raise redirect("/queues?tab=handoffs", f"Hand-off #{handoff_id}: {done}")
+
+
+@routes.post(f"/queues/handoffs/{ID}/resume")
+async def handoff_resume(request: web.Request) -> web.Response:
+    """Give the conversation back to the assistant and close the hand-off."""
+    user, handoff_id = current_user(request), int(request.match_info["id"])
+    fields = await form(request)
+    after = _audit_handoff(user, "resume_handoff", {})
+    try:
+        await run_in_thread(staff.resume, handoff_id, user.username, settings_of(request), after)
+    except staff.UnknownRecord as error:
+        raise web.HTTPNotFound(text=str(error)) from error
+    except staff.StaffActionError as error:
+        code = 502 if isinstance(error, staff.RasaUnavailable) else 400
+        return await _handoff_page(request, user, handoff_id, code, error=_failure(error))
+    raise redirect(back_to(fields, "/queues?tab=handoffs"),
+                   f"Hand-off #{handoff_id}: the assistant is answering again.")
+
+
+def _failure(error: staff.StaffActionError, kept: bool = False) -> str:
+    if isinstance(error, staff.RasaUnavailable):
+        return (f"Not done: the assistant's server is unavailable ({error}). Nothing was "
+                f"changed{'; your text is kept below' if kept else ''}. Try again in a moment.")
+    return str(error)
+
+
+@routes.post(f"/queues/followups/{ID}/cancel")
+async def followup_cancel(request: web.Request) -> web.Response:
+    """Cancel a follow-up's remaining check-ins (admins only)."""
+    user, follow_up_id = require_admin(request), int(request.match_info["id"])
+    fields = await form(request)
+
+    def cancel(session: Session) -> int:
+        skipped = followups.cancel_follow_up(session, follow_up_id)
+        audit.record(session, user.username, "cancel_follow_up", "follow_up", str(follow_up_id),
+                     {"skipped": skipped})
+        return skipped
+
+    skipped = await attempt(cancel)
+    raise redirect(back_to(fields, "/queues?tab=followups"),
+                   f"Follow-up #{follow_up_id} cancelled ({skipped} check-in(s) not sent).")
