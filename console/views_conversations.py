@@ -108,8 +108,10 @@ async def conversation_view(request: web.Request) -> web.Response:
         raise _problem(request, 404, "No such conversation.")
     here = conversation_url(conversation_id)
     back = _back(request)
+    back_query = back.partition("?")[2]
+    return_to = here + ("?back=" + quote(back_query, safe="") if back_query else "")
     return render(request, "conversation.html", conversation=found, labels=catalog().labels,
-                  here=here, back=back, back_query=back.partition("?")[2],
+                  here=here, back=back, back_query=back_query, return_to=return_to,
                   threshold=settings_of(request).console.low_confidence)
 
 

@@ -95,11 +95,13 @@ async def test_view_has_an_annotation_form_per_patient_message(console, chats, d
     db_session.add(Annotation(event_id=event_id, conversation_id=PHONE_ID, text="hi",
                               label="faq/recovery_time", author="ana"))
     db_session.commit()
-    page = await console.page(view_url(PHONE_ID))
+    page = await console.page(view_url(PHONE_ID) + "?back=channel%3Dweb")
     forms = re.findall(r'<form method="post" action="/annotations" class="annotate".*?</form>',
                        page, re.S)
     assert len(forms) == 1
     assert f'name="event_id" value="{event_id}"' in forms[0]
+    back = f"{view_url(PHONE_ID)}?back=channel%3Dweb#event-{event_id}"
+    assert f'name="next" value="{back}"' in forms[0]
     assert f'name="conversation_id" value="{PHONE_ID}"' in forms[0]
     assert 'name="csrf_token" value="' + console.csrf in forms[0]
     assert '<option value="__as_is__">Correct as is</option>' in forms[0]
