@@ -17,14 +17,17 @@ each recent conversation in memory between turns:
   the bot) with ``synchronous=NORMAL`` and a busy timeout.
 
 ``endpoints.yml``: ``tracker_store: {type: addons.tracker_store.CachedSQLTrackerStore, ...}``
-with the usual SQL settings plus ``cache_size`` (default 2000 conversations).
+with the usual SQL settings plus ``cache_size`` (default 2000 conversations), or with
+``use_database_url: true`` to keep the conversations in the project database
+(``DATABASE_URL``: SQLite file ``var/clinic.db`` by default, PostgreSQL by URL), next to
+the bot's own tables and the review console.
 """
 
 from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from typing import Any, Iterable, Optional, Tuple
+from typing import Any, Dict, Iterable, Optional, Tuple
 
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.shared.core.events import Event
@@ -35,11 +38,37 @@ from actions.db import sqlite_pragmas
 Entry = Tuple[DialogueStateTracker, int]  # tracker object, number of its events persisted
 
 
+def database_url_settings(url: Optional[str] = None) -> Dict[str, Any]:
+    """``SQLTrackerStore`` connection settings for ``url`` (default: ``DATABASE_URL``)."""
+    from sqlalchemy.engine import make_url
+
+    from actions.config import get_settings
+
+    parsed = make_url(url or get_settings().database_url)
+    return {
+        "dialect": parsed.drivername,
+        "host": parsed.host,
+        "port": parsed.port,
+        "db": parsed.database or "",
+        "username": parsed.username,
+        "password": parsed.password,
+        "query": dict(parsed.query) or None,
+        "login_db": None,
+    }
+
+
 class CachedSQLTrackerStore(SQLTrackerStore):
     """``SQLTrackerStore`` plus a bounded LRU cache of trackers between turns."""
 
-    def __init__(self, *args: Any, cache_size: int = 2000, **kwargs: Any) -> None:
-        """Create the SQL store; ``cache_size`` bounds the conversations kept in memory."""
+    def __init__(self, *args: Any, cache_size: int = 2000, use_database_url: bool = False,
+                 **kwargs: Any) -> None:
+        """Create the SQL store; ``cache_size`` bounds the conversations kept in memory.
+
+        ``use_database_url``: connect to the project database (``DATABASE_URL``) instead
+        of the ``dialect`` / ``host`` / ``db`` ... settings.
+        """
+        if use_database_url:
+            kwargs.update(database_url_settings())
         super().__init__(*args, **kwargs)
         self.engine: Any
         if self.engine.dialect.name == "sqlite":

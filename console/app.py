@@ -13,9 +13,11 @@ from console.web import HERE, SETTINGS_KEY, require_login, security_headers
 
 logger = logging.getLogger(__name__)
 
-# One module a feature; each has ``routes`` (an aiohttp RouteTableDef).
+# One module a feature; each has ``routes`` (an aiohttp RouteTableDef) and may have
+# ``setup(app)`` for background work (called once per app).
 PAGES = (
     "console.views_auth",
+    "console.views_conversations",
     "console.views_queues",
     "console.views_dashboard",
     "console.views_admin",
@@ -31,7 +33,10 @@ def create_app(settings: Optional[Settings] = None) -> web.Application:
                           client_max_size=MAX_BODY)
     app[SETTINGS_KEY] = settings or get_settings()
     for name in PAGES:
-        app.add_routes(importlib.import_module(name).routes)
+        module = importlib.import_module(name)
+        app.add_routes(module.routes)
+        if callable(getattr(module, "setup", None)):
+            module.setup(app)
     app.router.add_static("/static/", HERE / "static", append_version=True)
     return app
 

@@ -21,6 +21,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import aiohttp
 from twilio.request_validator import RequestValidator
 
+from scripts import bench_console
 from scripts.fake_twilio import AUTH_TOKEN, inbound, start_fake, twilio_env
 from scripts.nlu_eval import load_examples
 from scripts.servers import ROOT, Servers, start
@@ -224,6 +225,7 @@ def main() -> None:
     DOCS.mkdir(exist_ok=True)
     (DOCS / "benchmark.md").write_text(text, encoding="utf-8")
     print(text)
+    bench_console.main([])  # adds the review console's section to docs/benchmark.md
 
 if __name__ == "__main__":
     main()

@@ -39,10 +39,15 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float = 180.0) -> Non
 
 
 def test_endpoints(actions_port: int, workdir: Path) -> Dict[str, Any]:
-    """The project's endpoints.yml with a local action server and a private database."""
+    """The project's endpoints.yml with a local action server and a private database.
+
+    The tracker store follows ``DATABASE_URL`` (``start`` exports the private database's
+    URL); a store configured with its own ``db`` is pointed at the same file.
+    """
     config = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
     config["action_endpoint"]["url"] = f"http://127.0.0.1:{actions_port}/webhook"
-    config["tracker_store"]["db"] = str(workdir / "tracker.db")
+    if not config["tracker_store"].get("use_database_url"):
+        config["tracker_store"]["db"] = str(workdir / "tracker.db")
     return config
 
 

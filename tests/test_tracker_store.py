@@ -14,7 +14,7 @@ from rasa.shared.core.events import (
     UserUttered,
 )
 
-from addons.tracker_store import CachedSQLTrackerStore, read_tracker
+from addons.tracker_store import CachedSQLTrackerStore, database_url_settings, read_tracker
 
 DOMAIN = Domain.from_dict({"intents": ["greet"], "responses": {"utter_hi": [{"text": "hi"}]}})
 
@@ -108,3 +108,37 @@ def test_sqlite_runs_in_wal_mode(tmp_path: Path, pragma: str, expected):
     store = make_store(tmp_path / "t.db")
     with store.engine.connect() as conn:
         assert conn.execute(sa.text(f"PRAGMA {pragma}")).scalar() == expected
+
+
+async def test_use_database_url_keeps_conversations_in_the_project_database(
+    tmp_path: Path, settings_env
+):
+    db = tmp_path / "project.db"
+    settings_env(DATABASE_URL=f"sqlite:///{db}")
+    store = CachedSQLTrackerStore(domain=DOMAIN, use_database_url=True, dialect="postgresql",
+                                  db="ignored.db")
+    await turn(store, "+13125550100", "hi")
+    assert rows(db) > 0 and not (tmp_path / "ignored.db").exists()
+    with store.engine.connect() as conn:  # WAL + busy timeout on the shared file too
+        assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(sa.text("PRAGMA busy_timeout")).scalar() == 5000
+
+
+def test_database_url_settings_read_a_postgresql_url():
+    settings = database_url_settings(
+        "postgresql+psycopg2://bot:s%40cret@db.internal:6543/clinic?sslmode=require")
+    assert settings["dialect"] == "postgresql+psycopg2"
+    assert (settings["host"], settings["port"], settings["db"]) == ("db.internal", 6543, "clinic")
+    assert (settings["username"], settings["password"]) == ("bot", "s@cret")
+    assert settings["query"] == {"sslmode": "require"}
+    url = CachedSQLTrackerStore.get_db_url(**{k: v for k, v in settings.items()})
+    assert str(url.render_as_string(hide_password=False)) == (
+        "postgresql+psycopg2://bot:s%40cret@db.internal:6543/clinic?sslmode=require")
+
+
+def test_endpoints_follow_the_database_url(tmp_path: Path):
+    from scripts.servers import test_endpoints
+
+    config = test_endpoints(5055, tmp_path)
+    assert config["tracker_store"]["use_database_url"] is True
+    assert "db" not in config["tracker_store"]
