@@ -142,27 +142,28 @@ def check_move(what: str, current: str, status: str, moves: Dict[str, Tuple[str,
         raise StaffActionError(f"{what} can't go from {current} to {status}.")
 
 
+def _change_status(session: Session, model: Any, record_id: int, status: str, staff: str,
+                   what: str, moves: Dict[str, Tuple[str, ...]]) -> str:
+    record = session.get(model, record_id)
+    if record is None:
+        raise UnknownRecord(f"No {what.lower()} #{record_id}.")
+    previous = str(record.status)
+    check_move(f"{what} #{record_id}", previous, status, moves)
+    record.status, record.handled_by, record.handled_at = status, staff, utcnow()
+    return previous
+
+
 def change_alert_status(session: Session, alert_id: int, status: str, staff: str) -> str:
     """Acknowledge, close or reopen a staff alert in ``session``; returns the old status."""
-    alert = session.get(StaffAlert, alert_id)
-    if alert is None:
-        raise UnknownRecord(f"No staff alert #{alert_id}.")
-    previous = str(alert.status)
-    check_move(f"Alert #{alert_id}", previous, status, ALERT_MOVES)
-    alert.status, alert.handled_by, alert.handled_at = status, staff, utcnow()
-    return previous
+    return _change_status(session, StaffAlert, alert_id, status, staff, "Staff alert",
+                          ALERT_MOVES)
 
 
 def change_appointment_status(session: Session, request_id: int, status: str,
                               staff: str) -> str:
     """Record progress on an appointment request in ``session``; returns the old status."""
-    request = session.get(AppointmentRequest, request_id)
-    if request is None:
-        raise UnknownRecord(f"No appointment request #{request_id}.")
-    previous = str(request.status)
-    check_move(f"Appointment request #{request_id}", previous, status, APPOINTMENT_MOVES)
-    request.status, request.handled_by, request.handled_at = status, staff, utcnow()
-    return previous
+    return _change_status(session, AppointmentRequest, request_id, status, staff,
+                          "Appointment request", APPOINTMENT_MOVES)
 
 
 def set_alert_status(alert_id: int, status: str, staff: str) -> None:

@@ -75,36 +75,29 @@ async def queue_page(request: web.Request) -> web.Response:
                   alert_moves=staff.ALERT_MOVES, appointment_moves=staff.APPOINTMENT_MOVES)
 
 
-@routes.post(f"/queues/alerts/{ID}/status")
-async def alert_status(request: web.Request) -> web.Response:
-    """Acknowledge, close or reopen a staff alert."""
-    user, alert_id = current_user(request), int(request.match_info["id"])
+# kind in the URL -> (change, audit action, audit target type, name in notices)
+STATUS_CHANGES = {
+    "alerts": (staff.change_alert_status, "set_alert_status", "staff_alert", "Alert"),
+    "appointments": (staff.change_appointment_status, "set_appointment_status",
+                     "appointment_request", "Appointment request"),
+}
+
+
+@routes.post(rf"/queues/{{kind:alerts|appointments}}/{ID}/status")
+async def change_status(request: web.Request) -> web.Response:
+    """Acknowledge, close or reopen an alert; mark an appointment request contacted, ...."""
+    user, record_id = current_user(request), int(request.match_info["id"])
+    change_status, action, target, name = STATUS_CHANGES[request.match_info["kind"]]
     fields = await form(request)
     status = fields.get("status", "")
 
     def change(session: Session) -> None:
-        previous = staff.change_alert_status(session, alert_id, status, user.username)
-        audit.record(session, user.username, "set_alert_status", "staff_alert", str(alert_id),
+        previous = change_status(session, record_id, status, user.username)
+        audit.record(session, user.username, action, target, str(record_id),
                      {"from": previous, "to": status})
 
     await attempt(change)
-    raise redirect(back_to(fields), f"Alert #{alert_id} is now {STATUS_LABELS[status].lower()}.")
-
-
-@routes.post(f"/queues/appointments/{ID}/status")
-async def appointment_status(request: web.Request) -> web.Response:
-    """Mark an appointment request contacted, closed, or reopen it."""
-    user, request_id = current_user(request), int(request.match_info["id"])
-    fields = await form(request)
-    status = fields.get("status", "")
-
-    def change(session: Session) -> None:
-        previous = staff.change_appointment_status(session, request_id, status, user.username)
-        audit.record(session, user.username, "set_appointment_status", "appointment_request",
-                     str(request_id), {"from": previous, "to": status})
-
-    await attempt(change)
-    raise redirect(back_to(fields), f"Appointment request #{request_id} is now "
+    raise redirect(back_to(fields), f"{name} #{record_id} is now "
                                     f"{STATUS_LABELS[status].lower()}.")
 
 

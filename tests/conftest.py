@@ -24,6 +24,7 @@ from console import models as console_models  # noqa: F401  (the console's table
 from scripts.fake_twilio import FakeTwilio, start_fake, twilio_env
 from scripts.servers import Servers, start
 from tests.console_client import ConsoleClient
+from tests.helpers import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES_DIR = Path(os.environ.get("SOURCES_DIR", ROOT.parent / "shared" / "sources"))
@@ -74,13 +75,8 @@ async def receiver() -> AsyncIterator[Tuple[Receiver, str]]:
     hook = Receiver()
     app = web.Application()
     app.router.add_post("/hook", hook.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield hook, f"http://127.0.0.1:{port}/hook"
-    await runner.cleanup()
+    async with serve(app) as url:
+        yield hook, f"{url}/hook"
 
 
 def load_yaml(path: Path) -> Dict[str, Any]:

@@ -19,6 +19,7 @@ from actions.checkin_sender import attempt, claim_due, record, send_due
 from actions.config import Settings, load_settings
 from actions.followups import register, to_utc
 from actions.models import Base, FollowUp, FollowUpCheckin, SmsConsent
+from tests.helpers import serve
 from tests.test_followups import CHICAGO
 
 TOKEN = "test-token"
@@ -80,13 +81,8 @@ async def rasa() -> AsyncIterator[Tuple[FakeRasa, str]]:
     app = web.Application()
     app.router.add_get("/conversations/{conversation_id}/tracker", fake.tracker)
     app.router.add_post("/conversations/{conversation_id}/trigger_intent", fake.trigger)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield fake, f"http://127.0.0.1:{port}"
-    await runner.cleanup()
+    async with serve(app) as url:
+        yield fake, url
 
 
 def settings_for(url: str, **env: str) -> Settings:

@@ -17,6 +17,7 @@ from actions.models import HandoffRequest
 from console.app import create_app
 from console.models import AuditEntry
 from tests.console_client import ConsoleClient
+from tests.helpers import serve
 
 PHONE = "+13125550199"
 
@@ -42,18 +43,12 @@ async def rasa(db_engine, settings_env) -> AsyncIterator[Tuple[FakeRasa, Console
     fake = FakeRasa()
     app = web.Application()
     app.router.add_post("/conversations/{id}/tracker/events", fake.events)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    settings = dataclasses.replace(settings_env(), rasa_url=f"http://127.0.0.1:{port}",
-                                   rasa_api_token="tok")
-    client = TestClient(TestServer(create_app(settings)))
-    await client.start_server()
-    yield fake, ConsoleClient(client)
-    await client.close()
-    await runner.cleanup()
+    async with serve(app) as url:
+        settings = dataclasses.replace(settings_env(), rasa_url=url, rasa_api_token="tok")
+        client = TestClient(TestServer(create_app(settings)))
+        await client.start_server()
+        yield fake, ConsoleClient(client)
+        await client.close()
 
 
 def handoff(channel: str = "twilio", conversation: str = PHONE, status: str = "open") -> int:
