@@ -24,6 +24,8 @@ from console.transcripts import Summary, normalise_tag, summary
 
 MAX_EVENTS = 20_000  # a runaway conversation still opens
 STAFF_REPLY_KEY = "staff_reply"  # actions.staff marks staff messages with it
+# Bookkeeping events that say nothing to a reviewer.
+QUIET_EVENTS = ("user_featurization",)
 QUIET_ACTIONS = {"action_listen", "action_session_start"}
 
 
@@ -116,7 +118,7 @@ def _turn(event_id: int, kind: str, at: datetime, data: Dict[str, Any],
         name = str(data.get("name") or "")
         return None if name in QUIET_ACTIONS or name.startswith("utter_") else Turn(
             event_id, "action", at, name=name)
-    return Turn(event_id, kind, at)
+    return None if kind in QUIET_EVENTS else Turn(event_id, kind, at)
 
 
 def _turns(session: Session, conversation_id: str) -> Tuple[List[Turn], bool]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from rasa.shared.core.events import DefinePrevUserUtteredFeaturization
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -110,7 +111,8 @@ def test_detail_shows_every_event_with_records_inline(clinic, db_session):
 
 
 def test_staff_replies_and_annotations_in_detail(db_engine, db_session):
-    write(db_engine, "h", turn("help", message_id="q1") + [bot("Hi, this is Ana", staff="Ana")])
+    write(db_engine, "h", turn("help", message_id="q1") + [
+        DefinePrevUserUtteredFeaturization(False), bot("Hi, this is Ana", staff="Ana")])
     indexer.catch_up()
     message_id = db_session.scalar(select(ConversationMessage.event_id))
     db_session.add(Annotation(event_id=message_id, conversation_id="h", text="help",
@@ -120,6 +122,7 @@ def test_staff_replies_and_annotations_in_detail(db_engine, db_session):
     assert found is not None
     staff = found.turns[-1]
     assert (staff.kind, staff.name, staff.text) == ("staff", "Ana", "Hi, this is Ana")
+    assert "user_featurization" not in [t.kind for t in found.turns]  # bookkeeping hidden
     assert found.turns[0].annotation is not None
     assert found.turns[0].annotation.label == "request_human"
 
