@@ -19,14 +19,14 @@ export PYTHONHASHSEED := 0
 
 # What the trained model depends on (runtime-only code such as the channel is not listed).
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
-                $(wildcard addons/nlu/*.py) addons/text.py addons/shorthand.yml $(SPACY)/meta.json
+                $(wildcard addons/nlu/*.py) addons/nlu/minilm/tokenizer.json addons/text.py addons/shorthand.yml $(SPACY)/meta.json
 
 .PHONY: help install spacy train migrate web run test lint eval bench clean lock
 
 help: ## Show this help
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.lock .python-version scripts/bootstrap_venv.sh
+$(STAMP): requirements.lock requirements-model.lock .python-version scripts/bootstrap_venv.sh
 	scripts/bootstrap_venv.sh
 	touch $@
 

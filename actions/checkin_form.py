@@ -130,7 +130,8 @@ class ValidateCheckinForm(FormValidationAction):
         if answer.value is None:
             return rejected(dispatcher, tracker, RED_FLAG, "utter_invalid_checkin_red_flag")
         if answer.value == FLAGGED:
-            return {RED_FLAG: FLAGGED, FAILURES: 0, "red_flag_level": None}
+            return {RED_FLAG: FLAGGED, FAILURES: 0, "red_flag_level": None,
+                    "safety_instruction": None}
         return {RED_FLAG: answer.value, FAILURES: 0}
 
 

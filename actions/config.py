@@ -34,9 +34,12 @@ CLINIC_FIELDS = {
     "billing_phone": "CLINIC_BILLING_PHONE",
     "hours": "CLINIC_HOURS",
     "address": "CLINIC_ADDRESS",
+    "crisis_line": "CLINIC_CRISIS_LINE",
+    "emergency_number": "CLINIC_EMERGENCY_NUMBER",
 }
 # Used only if neither clinic.yml nor the environment provides a value, so an answer never
-# shows an empty phone number. 911 is the one fact that is the same everywhere.
+# shows an empty phone number. The crisis line (988 Suicide & Crisis Lifeline) and the
+# emergency number are the US public ones; another country sets its own in clinic.yml.
 FALLBACK_CLINIC = {
     "name": "the clinic",
     "phone": "the clinic's main number",
@@ -44,6 +47,8 @@ FALLBACK_CLINIC = {
     "billing_phone": "the clinic's main number",
     "hours": "office hours",
     "address": "the clinic",
+    "crisis_line": "988",
+    "emergency_number": "911",
 }
 
 
@@ -57,6 +62,8 @@ class ClinicInfo:
     billing_phone: str
     hours: str
     address: str
+    crisis_line: str  # call or text: the 988 Suicide & Crisis Lifeline in the US
+    emergency_number: str
 
     def as_template_vars(self) -> Dict[str, str]:
         """Values for response placeholders such as ``{clinic_phone}``."""
@@ -67,6 +74,8 @@ class ClinicInfo:
             "billing_phone": self.billing_phone,
             "clinic_hours": self.hours,
             "clinic_address": self.address,
+            "crisis_line": self.crisis_line,
+            "emergency_number": self.emergency_number,
         }
 
 

@@ -49,7 +49,8 @@ class StaffAlert(FromPatientMessage, Base):
     __tablename__ = "staff_alerts"
     STATUSES = ("new", "acknowledged", "closed")
 
-    level = Column(String(16), nullable=False)  # emergency | urgent | follow_up (pain worse)
+    # crisis | emergency | urgent (red flags) | follow_up (pain worse)
+    level = Column(String(16), nullable=False)
     concepts = Column(JSON, nullable=False, default=list)
     evidence = Column(JSON, nullable=False, default=list)  # the matched words
     status = Column(String(16), nullable=False, default="new")

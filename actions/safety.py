@@ -2,7 +2,10 @@
 
 The instruction itself (``utter_urgent_symptom``) is sent by Rasa before this action runs,
 so a failure here can never hold it back. This action stores a ``StaffAlert`` row and, in
-the same transaction, the outbox rows the notification worker delivers.
+the same transaction, the outbox rows the notification worker delivers. Every alert carries
+its evidence: the words the safety rules matched, or the patient's "yes" to a check-in's
+red-flag question. When only the classifier judged a message urgent (no rule matched),
+the patient has had the instruction but no alert is raised: staff could not triage it.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.checkin_answers import FLAGGED
+from actions.checkin_answers import RED_FLAG as CHECKIN_RED_FLAG
 from actions.conversation import MessageContext, message_context
 from actions.db import run_in_thread
 from actions.models import StaffAlert
@@ -25,7 +30,11 @@ from actions.redact import sender_tag
 
 logger = logging.getLogger(__name__)
 
-LEVELS = ("emergency", "urgent")
+LEVELS = ("emergency", "crisis", "urgent")
+CHECKIN_EVIDENCE = {
+    "concepts": ["checkin_red_flag"],
+    "evidence": ["answered yes to the check-in's red-flag question"],
+}
 LEVEL_ENTITY = "red_flag_level"
 
 
@@ -48,6 +57,16 @@ def record_alert(context: MessageContext, level: str, red_flag: Dict[str, Any]) 
     return record_once(StaffAlert, context, "staff_alert", fields, alert_payload)
 
 
+def alert_evidence(tracker: Tracker) -> Dict[str, Any]:
+    """What the alert stands on: the rules' matches, or a "yes" in a check-in."""
+    red_flag = (tracker.latest_message or {}).get("red_flag") or {}
+    if red_flag.get("evidence"):
+        return dict(red_flag)
+    if tracker.get_slot(CHECKIN_RED_FLAG) == FLAGGED:
+        return dict(CHECKIN_EVIDENCE)
+    return {}
+
+
 class ActionRaiseStaffAlert(Action):
     """Store a staff alert for the red flag in the latest message."""
 
@@ -61,7 +80,12 @@ class ActionRaiseStaffAlert(Action):
         """Record the alert; a database failure is logged (the patient was already told)."""
         context = message_context(tracker)
         level = red_flag_level(tracker)
-        red_flag = (tracker.latest_message or {}).get("red_flag") or {}
+        red_flag = alert_evidence(tracker)
+        if not red_flag.get("evidence"):
+            logger.warning("Urgent instruction given on the classifier alone (no rule matched) "
+                           "in conversation %s: no staff alert",
+                           sender_tag(context.conversation_id))
+            return []
         try:
             alert_id, created = await run_in_thread(record_alert, context, level, red_flag)
         except SQLAlchemyError as exc:

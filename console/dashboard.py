@@ -18,7 +18,7 @@ from actions.models import AppointmentRequest, HandoffRequest, StaffAlert, utcno
 from console.models import ConversationMessage, ConversationSummary
 
 RANGES = (7, 30, 90)
-LEVELS = ("emergency", "urgent", "follow_up")
+LEVELS = ("crisis", "emergency", "urgent", "follow_up")
 TOP_TOPICS = 10
 
 

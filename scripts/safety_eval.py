@@ -1,15 +1,17 @@
-"""Safety-set evaluation shared by `make eval` and tests/test_safety.py."""
+"""Safety-set helpers shared by `make eval` and tests/test_safety.py."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SAFETY_SET = ROOT / "tests" / "safety_set.yml"
+LEVEL_ENTITY = "red_flag_level"
+INSTRUCTION_ENTITY = "safety_instruction"
 
 
 @dataclass
@@ -71,12 +73,24 @@ def detector_judge(pipeline_path: Path) -> Callable[[str], Optional[str]]:
     return lambda text: detector.assess(nlp(normalise_for_nlu(text).lower())).level
 
 
+def _entity_value(parse: Mapping[str, Any], name: str) -> Optional[str]:
+    values = [e.get("value") for e in parse.get("entities") or [] if e.get("entity") == name]
+    return str(values[0]) if values and values[0] else None
+
+
+def alarm_level(parse: Mapping[str, Any]) -> Optional[str]:
+    """The alarm a parsed message raises: the ``red_flag_level`` entity (None: no alarm)."""
+    return _entity_value(parse, LEVEL_ENTITY)
+
+
+def instruction(parse: Mapping[str, Any]) -> Optional[str]:
+    """The safety instruction variant (``safety_instruction`` entity, e.g. ``emergency_es``)."""
+    return _entity_value(parse, INSTRUCTION_ENTITY)
+
+
 def model_level(parse: Dict[str, Any]) -> Optional[str]:
     """The alarm level the full model gives a parsed message (None: no alarm)."""
-    if (parse.get("intent") or {}).get("name") != "urgent_symptom":
-        return None
-    levels = [e["value"] for e in parse.get("entities") or [] if e["entity"] == "red_flag_level"]
-    return levels[0] if levels else "urgent"
+    return alarm_level(parse)
 
 
 def table(rows: List[Tuple[str, SafetyResult]]) -> List[str]:

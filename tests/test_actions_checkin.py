@@ -119,6 +119,7 @@ async def test_red_flag_yes_by_button_clears_the_level_for_the_general_instructi
     slots, _ = await validate("/affirm", "checkin_red_flag", intent="affirm",
                               slots={"checkin_pain": "3", "red_flag_level": "emergency"})
     assert slots["checkin_red_flag"] == "flagged" and slots["red_flag_level"] is None
+    assert slots["safety_instruction"] is None
 
 
 async def test_red_flag_no(validate):

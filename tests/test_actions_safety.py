@@ -91,3 +91,35 @@ async def test_database_down_is_logged_without_patient_data(
     assert events == [] and dispatcher.messages == []
     assert "Could not store" in caplog.text
     assert "legs" not in caplog.text and "5550001111" not in caplog.text
+
+
+async def test_a_crisis_gets_an_alert_of_its_own_level(db_session, dispatcher, domain,
+                                                       make_tracker):
+    message = {**red_flag_message("crisis"),
+               "red_flag": {"level": "crisis", "concepts": ["crisis"],
+                            "evidence": ["want to die"], "suppressed": []}}
+    await ActionRaiseStaffAlert().run(dispatcher, make_tracker(message), domain)
+    alert = db_session.execute(select(StaffAlert)).scalar_one()
+    assert (alert.level, alert.concepts, alert.evidence) == ("crisis", ["crisis"], ["want to die"])
+
+
+async def test_no_alert_without_evidence(db_session, dispatcher, domain, make_tracker, caplog):
+    """The classifier alone judged it urgent: the patient was told, staff are not alerted."""
+    message = {**red_flag_message("urgent"),
+               "red_flag": {"level": None, "concepts": [], "evidence": [], "suppressed": []}}
+    with caplog.at_level(logging.INFO):
+        events = await ActionRaiseStaffAlert().run(dispatcher, make_tracker(message), domain)
+    assert events == []
+    assert db_session.execute(select(StaffAlert)).scalars().all() == []
+    assert TEXT not in caplog.text and "no staff alert" in caplog.text
+
+
+async def test_a_yes_to_the_checkin_question_is_the_evidence(db_session, dispatcher, domain,
+                                                              make_tracker):
+    message = {"text": "/affirm", "message_id": "m-3",
+               "intent": {"name": "affirm", "confidence": 1.0}, "entities": []}
+    tracker = make_tracker(message, slots={"checkin_red_flag": "flagged"})
+    await ActionRaiseStaffAlert().run(dispatcher, tracker, domain)
+    alert = db_session.execute(select(StaffAlert)).scalar_one()
+    assert alert.concepts == ["checkin_red_flag"]
+    assert alert.evidence == ["answered yes to the check-in's red-flag question"]

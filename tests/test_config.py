@@ -32,8 +32,19 @@ def test_missing_clinic_file_never_leaves_blanks(tmp_path: Path):
     assert all(values.values())
     assert set(values) == {
         "clinic_name", "clinic_phone", "clinic_urgent_phone", "billing_phone",
-        "clinic_hours", "clinic_address",
+        "clinic_hours", "clinic_address", "crisis_line", "emergency_number",
     }
+    # the public numbers are the US ones even without a clinic file
+    assert (values["crisis_line"], values["emergency_number"]) == ("988", "911")
+
+
+def test_crisis_line_and_emergency_number():
+    clinic = config.load_settings({}).clinic
+    assert (clinic.crisis_line, clinic.emergency_number) == ("988", "911")
+    other = config.load_settings({"CLINIC_CRISIS_LINE": " 116 123 ",
+                                  "CLINIC_EMERGENCY_NUMBER": "112"}).clinic
+    assert other.as_template_vars()["crisis_line"] == "116 123"
+    assert other.as_template_vars()["emergency_number"] == "112"
 
 
 def test_scheduling_defaults_and_overrides():

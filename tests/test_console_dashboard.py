@@ -46,6 +46,7 @@ def arrange() -> None:
     conversation("b", 0, ("greet", None, False))
     conversation("c", 2, recovery, ("nlu_fallback", None, True))
     conversation("old", 40, ("greet", None, False), ("greet", None, False))
+    alert("crisis", 0)
     alert("emergency", 0)
     alert("urgent", 0)
     alert("urgent", 2)
@@ -63,8 +64,9 @@ def test_numbers_per_day_topics_and_fallback_rate(db_engine) -> None:
     assert numbers.rate(TODAY) == 25.0 and numbers.rate(two_days_ago) == 50.0
     assert numbers.rate(TODAY - timedelta(days=1)) is None
     assert numbers.topics == [("faq/recovery_time", 3), ("nlu_fallback", 2), ("greet", 1)]
-    assert numbers.alerts == {"emergency": {TODAY: 1}, "urgent": {TODAY: 1, two_days_ago: 1},
-                              "follow_up": {}}
+    assert numbers.alerts == {"crisis": {TODAY: 1}, "emergency": {TODAY: 1},
+                              "urgent": {TODAY: 1, two_days_ago: 1}, "follow_up": {}}
+    assert list(numbers.alerts) == ["crisis", "emergency", "urgent", "follow_up"]
     with session_scope() as session:
         assert dashboard.load(session, 90).topics[:2] == [("faq/recovery_time", 3), ("greet", 3)]
         assert dashboard.load(session, 7, TODAY - timedelta(days=60)).empty
@@ -86,11 +88,13 @@ def test_charts_have_tooltips_summaries_and_tables(db_engine) -> None:
     assert built["topics"].rows == [("Recovery time (faq/recovery_time)", "3"),
                                     ("Not understood (nlu_fallback)", "2"), ("greet", "1")]
     alerts = built["alerts"]
-    assert alerts.columns == ("Day", "Emergency", "Urgent", "Follow-up", "Total")
-    assert alerts.rows[-1] == (TODAY.isoformat(), "1", "1", "0", "2")
+    assert alerts.columns == ("Day", "Crisis", "Emergency", "Urgent", "Follow-up", "Total")
+    assert alerts.rows[-1] == (TODAY.isoformat(), "1", "1", "1", "0", "3")
     today_bars = [s for s in alerts.shapes if s.tooltip.startswith(TODAY.isoformat())]
-    assert [s.css for s in today_bars] == ["bar level-emergency", "bar level-urgent"]
-    assert today_bars[1].y + today_bars[1].height == today_bars[0].y  # stacked
+    assert [s.css for s in today_bars] == [
+        "bar level-crisis", "bar level-emergency", "bar level-urgent"]
+    for lower, upper in zip(today_bars, today_bars[1:], strict=False):
+        assert upper.y + upper.height == lower.y  # stacked
 
 
 def test_axis_maximum_is_round_with_whole_steps_for_counts() -> None:
@@ -107,8 +111,9 @@ async def test_dashboard_page_draws_escaped_svg(console: ConsoleClient) -> None:
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;: 1 messages</title>" in page
     assert page.count('role="img"') == 4 and page.count('class="visually-hidden"') == 4
-    assert re.search(r'<svg [^>]*aria-label="Staff alerts per day by level, 7 days: 3 alerts', page)
+    assert re.search(r'<svg [^>]*aria-label="Staff alerts per day by level, 7 days: 4 alerts', page)
     assert "<title>" + TODAY.isoformat() + ": 1 Emergency alerts</title>" in page
+    assert "<title>" + TODAY.isoformat() + ": 1 Crisis alerts</title>" in page
     assert "style=" not in page and "<script" not in page.replace("&lt;script", "")
     assert 'aria-current="true">7 days' in page
 

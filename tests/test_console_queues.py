@@ -57,23 +57,27 @@ def audit_rows(action: str) -> list:
             select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id))]
 
 
-async def test_alerts_emergency_first_newest_first_and_masked(console: ConsoleClient) -> None:
+async def test_alerts_crisis_then_emergency_first_newest_first_and_masked(
+        console: ConsoleClient) -> None:
     urgent_new, emergency_old, emergency_new, closed = add(
         alert("urgent", 1), alert("emergency", 30), alert("emergency", 2),
         alert("emergency", 0, "closed"))
     add(alert("urgent", 3, text=f"pain, my number is {PHONE}", conversation=PHONE,
               channel="twilio"))
+    follow_up, crisis = add(alert("follow_up", 0), alert("crisis", 60, text="i want to die"))
     await console.login("rita")
     page = await console.page("/queues")
     rows = [int(n) for n in re.findall(r"<tr>\s*<td>(\d+)</td>", page)]
-    assert rows == [emergency_new, emergency_old, urgent_new, 5]  # closed one not "to do"
+    # the oldest alert is a crisis: still first; closed ones are not "to do"
+    assert rows == [crisis, emergency_new, emergency_old, urgent_new, 5, follow_up]
+    assert '<span class="badge bad">crisis</span>' in page
     assert PHONE not in shown(page) and "5550199" not in shown(page)
     assert "my number is [phone]" in page and "+•••••••••99" in page
     assert 'href="/conversations/%2B13125550199"' in page
     closed_page = await console.page("/queues?tab=alerts&status=closed")
     assert f"<td>{closed}</td>" in closed_page and f"<td>{urgent_new}</td>" not in closed_page
     everything = await console.page("/queues?status=all")
-    assert everything.count("<tr>") == 6  # header + 5 alerts
+    assert everything.count("<tr>") == 8  # header + 7 alerts
 
 
 async def test_bad_filters_and_pages_get_clear_answers(console: ConsoleClient) -> None:

@@ -108,3 +108,10 @@ def test_normaliser_keeps_the_original_words_for_offsets():
     [msg] = TextNormaliser({"max_chars": 1000}).process([Message(data={"text": "hw r u"})])
     assert msg.get("text") == "how are you"
     assert msg.get(ORIGINAL_TEXT) == "hw r u"
+
+
+def test_a_red_flag_never_falls_back():
+    message = _message("no puedo respirar", "urgent_symptom", 0.3)
+    message.set("entities", [{"entity": "red_flag_level", "value": "emergency"}])
+    [msg] = _fallback().process([message])
+    assert msg.get("intent")["name"] == "urgent_symptom"

@@ -7,13 +7,13 @@ from collections import Counter
 
 from scripts.nlu_eval import load_examples, training_files
 from tests.conftest import ROOT
-from tests.test_content import FAQ_KEYS
+from tests.test_content import ALL_KEYS
 
 INTENTS = [
     "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "request_appointment",
-    "request_human", "urgent_symptom", "out_of_scope", "cancel", "inform",
+    "request_human", "urgent_symptom", "out_of_scope", "cancel", "inform", "spanish",
 ]
-LABELS = set(INTENTS) | {f"faq/{k}" for k in FAQ_KEYS}
+LABELS = set(INTENTS) | {f"faq/{k}" for k in ALL_KEYS}
 
 
 def norm(text: str) -> str:

@@ -63,6 +63,77 @@ def test_rule_layer_examples(judge, text, level):
     assert judge(text) == level
 
 
+@pytest.mark.parametrize(
+    "text,level",
+    [
+        # described, not named
+        ("her left calf is puffy and sore", "urgent"),
+        ("the bandage is soaked with yellow fluid and it smells bad", "urgent"),
+        ("she's had accidents all day, can't feel when she needs to go", "emergency"),
+        ("pt s/p kypho L1, c/o bilat LE weakness since 0600", "emergency"),
+        ("his legs won't hold him up since this morning", "emergency"),
+        # a red flag inside a question still alarms; a question about a topic does not
+        ("my chest feels heavy and it goes into my left arm -- is this from the surgery??",
+         "emergency"),
+        ("is it normal that my legs went numb this morning?", "urgent"),
+        ("is numbness a common side effect of kyphoplasty?", None),
+        ("can the anesthesia make you short of breath?", None),
+        # negation, "can't" and history attach to their own mention only
+        ("no fever but her legs went numb an hour ago", "urgent"),
+        ("i can't sleep and my chest hurts", "emergency"),
+        ("had a fever last week, gone now", None),
+        ("I've had numb feet for 20 years from my diabetes", None),
+        ("my mom is clutching her chest, she had vertebroplasty last week", "emergency"),
+        # crisis statements, also in a question or an "if"
+        ("I want to kill myself", "crisis"),
+        ("i dont want to wake up tomorrow", "crisis"),
+        ("if this pain doesn't stop I'd rather be dead", "crisis"),
+        ("is it normal to feel like ending my life after surgery?", "crisis"),
+        ("I'm not suicidal, just frustrated with the pain", None),
+        ("I don't want to die during the procedure, is it safe?", None),
+    ],
+)
+def test_rule_layer_generalises(judge, text, level):
+    assert judge(text) == level
+
+
+@pytest.mark.parametrize(
+    "text,level",
+    [
+        ("tengo dolor de pecho desde la mañana", "emergency"),
+        ("no puedo respirar bien", "emergency"),
+        ("mi mamá no puede mover las piernas", "emergency"),
+        ("mi papá no controla la orina desde ayer", "emergency"),
+        ("tiene fiebre de 38,9", "urgent"),
+        ("la herida está roja y le sale líquido amarillo", "urgent"),
+        ("quiero morirme", "crisis"),
+        ("no tengo fiebre pero me duele un poco", None),
+        ("tuvo fiebre de 37,5", None),
+    ],
+)
+def test_spanish_emergencies(spanish_judge, text, level):
+    found, spanish = spanish_judge(text)
+    assert found == level
+    assert spanish == (level is not None)
+
+
+@pytest.fixture(scope="module")
+def spanish_judge(tmp_path_factory: pytest.TempPathFactory):
+    import spacy
+
+    from addons.safety.detector import RedFlagDetector
+    from addons.text import normalise_for_nlu
+
+    nlp = spacy.load(build(Path(tmp_path_factory.mktemp("spacy_es")) / "en_clinic"))
+    detector = RedFlagDetector.from_file(nlp.vocab)
+
+    def judge(text: str):
+        assessment = detector.assess(nlp(normalise_for_nlu(text).lower()))
+        return assessment.level, assessment.spanish
+
+    return judge
+
+
 @pytest.fixture(scope="module")
 def agent():
     if not MODEL_PATH.exists():

@@ -72,11 +72,17 @@ ALL_TOPICS = {
     "multiple_levels": "can they fix three fractured vertebrae in one session",
     "follow_up": "will i have a follow up appointment after vertebroplasty",
     "cost_insurance": "is kyphoplasty covered by insurance",
+    "not_covered": "can i take a bath a few days after the procedure",
+    "medicines": "should i stop taking my aspirin before the procedure",
+    "location": "what is the address of your clinic",
+    "hours": "what time does your office open in the morning",
+    "phone": "what phone number do i call to reach the clinic",
 }
 
 
-def test_all_27_topics_answered_over_http(servers, domain):
-    assert len(ALL_TOPICS) == 27
+def test_every_topic_answered_over_http(servers, domain):
+    keys = {name.split("/", 1)[1] for name in domain["responses"] if name.startswith("utter_faq/")}
+    assert set(ALL_TOPICS) == keys
     wrong = {}
     for key, question in ALL_TOPICS.items():
         texts = servers.texts(sender(), question)
@@ -208,6 +214,9 @@ def test_action_server_down_still_answers_fast(tmp_path: Path, domain):
     [
         ("i had kyphoplasty tuesday and now i cant feel my legs", "emergency"),
         ("my incision is red and oozing pus since yesterday", "urgent"),
+        ("honestly some days i just want to end my life", "crisis"),
+        ("is this from the surgery? my chest feels heavy and it goes into my left arm",
+         "emergency"),
     ],
 )
 def test_red_flags_get_their_level_and_the_chat_goes_on(servers, domain, message, level):
@@ -225,3 +234,13 @@ def test_negated_symptom_is_not_an_alarm(servers, domain):
     texts = servers.texts(sender(), "no fever and no redness, when can i drive?")
     assert level_text(domain, "urgent") not in texts
     assert level_text(domain, "emergency") not in texts
+
+
+def test_a_spanish_emergency_gets_the_spanish_instruction(servers, domain):
+    texts = servers.texts(sender(), "mi esposo no puede respirar, lo operaron ayer")
+    assert texts[0] == level_text(domain, "emergency_es")
+
+
+def test_other_spanish_gets_the_spanish_reply_with_the_phone(servers, domain):
+    assert servers.texts(sender(), "¿cuánto tiempo dura la recuperación?") == [
+        render(domain, "utter_spanish")]

@@ -9,6 +9,7 @@ from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
 from rasa.shared.nlu.training_data.message import Message
 
 FAQ_INTENT = "faq"
+LEVEL_ENTITY = "red_flag_level"
 
 
 def faq_confidence(message: Message) -> float:
@@ -25,7 +26,8 @@ class ClinicFallbackClassifier(FallbackClassifier):
     """``FallbackClassifier`` plus a threshold on the selected FAQ answer.
 
     Rasa's classifier only checks the intent; a confident ``faq`` intent with an unsure
-    answer choice would still give a wrong answer. Place after ``ResponseSelector``.
+    answer choice would still give a wrong answer. A message the safety rules flagged never
+    falls back. Place after the router and the red-flag guard.
     """
 
     @staticmethod
@@ -36,6 +38,8 @@ class ClinicFallbackClassifier(FallbackClassifier):
         return config
 
     def _should_fallback(self, message: Message) -> bool:
+        if any(e.get("entity") == LEVEL_ENTITY for e in message.get("entities") or []):
+            return False  # the safety rules found a red flag: never "Did you mean"
         if super()._should_fallback(message):
             return True
         intent = (message.get("intent") or {}).get("name")

@@ -1,18 +1,23 @@
 """Red-flag guard: a deterministic spaCy rule layer on every message.
 
 A classifier miss can never hide a red flag: when the rules find one, the message becomes
-``urgent_symptom`` with an entity ``red_flag_level`` (``emergency`` or ``urgent``), which
-fills the slot that picks the instruction. When the classifier alone says
-``urgent_symptom``, the level is ``urgent`` — unless the rules saw the symptom words only
-negated, asked about or in the past ("no fever", "is fever a risk?"), or the message as a
-whole is negated, hypothetical, resolved, history or a general question; then it goes to
-the next best intent and gets the normal answer.
-Place after the fallback classifier and before ``FaqPayloadResolver``.
+``urgent_symptom`` with the entities ``red_flag_level`` (``emergency``, ``crisis`` or
+``urgent``: the staff alert's level) and ``safety_instruction`` (the level, ``_es`` added
+when the message is in Spanish: the instruction's variant). The parse data carries the
+matched words as evidence (``red_flag``). When only the classifier says
+``urgent_symptom``, the level is ``urgent`` -- unless the rules found the symptom words
+and every one of them was negated, resolved, history or a general question ("no fever",
+"is fever a common risk?"), or, with no words found, the message as a whole says so
+("breathing is fine"); then the message gets the suggestion menu (``nlu_fallback``),
+never a low-confidence intent. When the classifier's best guess is something else, its
+share for ``urgent_symptom`` is taken out and the rest renormalised, since the rules have
+ruled a red flag out (:func:`discount_alarm_class`).
+Place right after the router, before the fallback classifier.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -21,10 +26,13 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 from rasa.shared.nlu.training_data.message import Message
 
-from addons.safety.detector import URGENT, RedFlagDetector
+from addons.safety.detector import URGENT, Assessment, RedFlagDetector
 
 URGENT_INTENT = "urgent_symptom"
+SPANISH_INTENT = "spanish"
+FALLBACK_INTENT = "nlu_fallback"
 LEVEL_ENTITY = "red_flag_level"
+INSTRUCTION_ENTITY = "safety_instruction"
 SPACY_DOC = "text_spacy_doc"
 
 
@@ -36,11 +44,61 @@ def _set_intent(message: Message, name: str, confidence: float) -> None:
     )
 
 
-def _next_best(message: Message) -> Optional[Dict[str, Any]]:
-    for candidate in message.get("intent_ranking") or []:
-        if candidate.get("name") not in (URGENT_INTENT, "nlu_fallback"):
-            return dict(candidate)
-    return None
+def discount_alarm_class(message: Message) -> None:
+    """Condition the classifier on the rules' "no red flag": drop ``urgent_symptom``'s share.
+
+    Every other intent and answer keeps its rank; its probability becomes
+    p / (1 - p(urgent_symptom)). The fallback classifier (after this component) then judges
+    the answer on that.
+    """
+    ranking = list(message.get("intent_ranking") or [])
+    urgent = next((float(r["confidence"]) for r in ranking if r.get("name") == URGENT_INTENT), 0.0)
+    if not 0.0 < urgent < 1.0:
+        return
+    scale = 1.0 / (1.0 - urgent)
+    rest = [{**r, "confidence": float(r["confidence"]) * scale}
+            for r in ranking if r.get("name") != URGENT_INTENT]
+    if not rest:
+        return
+    message.set("intent_ranking", rest, add_to_output=True)
+    message.set("intent", dict(rest[0]), add_to_output=True)
+    selected = ((message.get("response_selector") or {}).get("faq")) or {}
+    if isinstance(selected.get("response"), dict):
+        response = selected["response"]
+        response["confidence"] = float(response.get("confidence") or 0.0) * scale
+        for item in selected.get("ranking") or []:
+            item["confidence"] = float(item.get("confidence") or 0.0) * scale
+
+
+def _entity(name: str, value: str, span: Tuple[int, int], extractor: str) -> Dict[str, Any]:
+    return {"entity": name, "value": value, "start": span[0], "end": span[1],
+            "extractor": extractor}
+
+
+def _alarm(message: Message, assessment: Assessment, level: str, spanish: bool) -> None:
+    """Route to ``urgent_symptom`` (certain: nothing else keeps a share) with the entities."""
+    others = [
+        {**r, "confidence": 0.0} for r in message.get("intent_ranking") or []
+        if r.get("name") != URGENT_INTENT
+    ]
+    message.set("intent", {"name": URGENT_INTENT, "confidence": 1.0}, add_to_output=True)
+    message.set(
+        "intent_ranking", [{"name": URGENT_INTENT, "confidence": 1.0}, *others],
+        add_to_output=True,
+    )
+    evidence = [f for f in assessment.findings if f.level == level]
+    text = str(message.get("text") or "")
+    span = (evidence[0].start, evidence[0].end) if evidence else (0, len(text))
+    instruction = f"{level}_es" if spanish else level
+    kept = [
+        e for e in message.get("entities") or []
+        if e.get("entity") not in (LEVEL_ENTITY, INSTRUCTION_ENTITY)
+    ]
+    kept += [
+        _entity(LEVEL_ENTITY, level, span, RedFlagGuard.__name__),
+        _entity(INSTRUCTION_ENTITY, instruction, span, RedFlagGuard.__name__),
+    ]
+    message.set("entities", kept, add_to_output=True)
 
 
 @DefaultV1Recipe.register(
@@ -83,28 +141,15 @@ class RedFlagGuard(GraphComponent):
             assessment = self._detect(model).assess(doc)
             message.set("red_flag", assessment.as_dict(), add_to_output=True)
             intent = (message.get("intent") or {}).get("name")
-            level = assessment.level
-            if level is None and intent == URGENT_INTENT:
-                if assessment.suppressed or self._detect(model).message_cue(doc):
-                    fallback = _next_best(message)
-                    if fallback is not None:
-                        _set_intent(message, fallback["name"], float(fallback["confidence"]))
-                    continue
-                level = URGENT
-            if level is None:
-                continue
-            _set_intent(message, URGENT_INTENT, 1.0)
-            entities = [e for e in message.get("entities") or [] if e.get("entity") != LEVEL_ENTITY]
-            evidence = [f for f in assessment.findings if f.level == level]
-            start, end = (evidence[0].start, evidence[0].end) if evidence else (0, len(doc.text))
-            entities.append(
-                {
-                    "entity": LEVEL_ENTITY,
-                    "value": level,
-                    "start": start,
-                    "end": end,
-                    "extractor": type(self).__name__,
-                }
-            )
-            message.set("entities", entities, add_to_output=True)
+            spanish = assessment.spanish or intent == SPANISH_INTENT
+            if assessment.level is not None:
+                _alarm(message, assessment, assessment.level, spanish)
+            elif intent == URGENT_INTENT and (
+                assessment.suppressed or self._detect(model).message_cue(doc)
+            ):
+                _set_intent(message, FALLBACK_INTENT, 0.0)
+            elif intent == URGENT_INTENT:
+                _alarm(message, assessment, URGENT, spanish)
+            else:
+                discount_alarm_class(message)
         return messages

@@ -1,0 +1,106 @@
+"""The red-flag guard over the classifier: level, instruction variant, evidence, overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict
+
+import pytest
+from rasa.nlu.utils.spacy_utils import SpacyModel
+from rasa.shared.nlu.training_data.message import Message
+
+from addons.nlu.red_flags import RedFlagGuard
+from addons.text import normalise_for_nlu
+from spacy_pipeline.build import build
+
+
+@pytest.fixture(scope="module")
+def spacy_model(tmp_path_factory: pytest.TempPathFactory) -> SpacyModel:
+    import spacy
+
+    path = build(Path(tmp_path_factory.mktemp("spacy_guard")) / "en_clinic")
+    return SpacyModel(model=spacy.load(path), model_name=str(path))
+
+
+@pytest.fixture(scope="module")
+def guard() -> RedFlagGuard:
+    return RedFlagGuard()
+
+
+def parse(guard: RedFlagGuard, model: SpacyModel, text: str, intent: str,
+          confidence: float = 0.9) -> Dict[str, Any]:
+    message = Message(data={
+        "text": text,
+        "text_spacy_doc": model.model(normalise_for_nlu(text).lower()),
+        "intent": {"name": intent, "confidence": confidence},
+        "intent_ranking": [{"name": intent, "confidence": confidence},
+                           {"name": "faq", "confidence": 1 - confidence}],
+    })
+    guard.process([message], model)
+    entities = {e["entity"]: e["value"] for e in message.get("entities") or []}
+    return {"intent": message.get("intent")["name"], "entities": entities,
+            "red_flag": message.get("red_flag")}
+
+
+def test_rules_override_a_confident_classifier(guard, spacy_model):
+    out = parse(guard, spacy_model, "is this from the surgery? my chest is heavy", "faq", 0.99)
+    assert out["intent"] == "urgent_symptom"
+    assert out["entities"] == {"red_flag_level": "emergency", "safety_instruction": "emergency"}
+    assert out["red_flag"]["evidence"] == ["chest is heavy"]
+    assert out["red_flag"]["concepts"] == ["chest_pain"]
+
+
+def test_a_crisis_statement_gets_its_own_level(guard, spacy_model):
+    out = parse(guard, spacy_model, "honestly I want to end it all", "faq")
+    assert out["entities"] == {"red_flag_level": "crisis", "safety_instruction": "crisis"}
+
+
+def test_spanish_gets_the_spanish_instruction(guard, spacy_model):
+    out = parse(guard, spacy_model, "mi esposo no puede respirar", "out_of_scope")
+    assert out["entities"] == {"red_flag_level": "emergency",
+                               "safety_instruction": "emergency_es"}
+    assert out["red_flag"]["language"] == "es"
+
+
+def test_a_message_the_router_calls_spanish_gets_the_spanish_instruction(guard, spacy_model):
+    out = parse(guard, spacy_model, "sale pus de la incision", "spanish")
+    assert out["entities"]["safety_instruction"] == "urgent_es"
+
+
+def test_suppressed_words_turn_a_classifier_alarm_into_the_menu(guard, spacy_model):
+    out = parse(guard, spacy_model, "no fever and no numbness, just sore", "urgent_symptom")
+    assert out["intent"] == "nlu_fallback"
+    assert out["entities"] == {}
+
+
+def test_the_classifier_alone_gives_the_urgent_instruction_without_evidence(guard, spacy_model):
+    out = parse(guard, spacy_model, "something feels really wrong with me", "urgent_symptom")
+    assert out["intent"] == "urgent_symptom"
+    assert out["entities"] == {"red_flag_level": "urgent", "safety_instruction": "urgent"}
+    assert out["red_flag"]["evidence"] == []
+
+
+def test_nothing_to_see_leaves_the_classifier_alone(guard, spacy_model):
+    out = parse(guard, spacy_model, "how long is recovery", "faq", 0.8)
+    assert out["intent"] == "faq" and out["entities"] == {}
+
+
+def test_no_red_flag_takes_the_alarm_class_out_of_the_classifier(guard, spacy_model):
+    text = "had a fever last week, gone now. can i go back to the gym"
+    message = Message(data={
+        "text": text,
+        "text_spacy_doc": spacy_model.model(text),
+        "intent": {"name": "faq", "confidence": 0.4},
+        "intent_ranking": [{"name": "faq", "confidence": 0.4},
+                           {"name": "urgent_symptom", "confidence": 0.5},
+                           {"name": "greet", "confidence": 0.1}],
+        "response_selector": {"faq": {
+            "response": {"intent_response_key": "faq/activity_restrictions", "confidence": 0.4},
+            "ranking": [{"intent_response_key": "faq/activity_restrictions", "confidence": 0.4}],
+        }},
+    })
+    guard.process([message], spacy_model)
+    assert message.get("intent") == {"name": "faq", "confidence": pytest.approx(0.8)}
+    assert [r["name"] for r in message.get("intent_ranking")] == ["faq", "greet"]
+    response = message.get("response_selector")["faq"]["response"]
+    assert response["confidence"] == pytest.approx(0.8)
