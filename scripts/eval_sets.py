@@ -60,6 +60,8 @@ HELD_OUT: Tuple[SetSpec, ...] = (
             "blind measuring set: counts only, never read or tuned on"),
     SetSpec("persona dev", ROOT / "eval" / "persona_dev.yml", "persona", False, True,
             "blind tuning set: texts only via `--show-errors`"),
+    SetSpec("persona dev, safety", ROOT / "eval" / "persona_dev_safety.yml", "persona", False,
+            True, "blind tuning set of red flags and hard look-alikes: texts via `--show-errors`"),
     SetSpec("team NLU test", ROOT / "tests" / "nlu_test.yml", "rasa_nlu", True, True,
             "the team's own set (written next to the training data: it can flatter)"),
     SetSpec("team safety set", ROOT / "tests" / "safety_set.yml", "safety", True, True,

@@ -11,9 +11,10 @@ Writes docs/evaluation.md and docs/confusion_matrix.png. The sets are listed in
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 from scripts.eval_report import misrouted_rows, set_section, summary
 from scripts.eval_run import Judge, Parser, Router, SetResult, run_set, train_baseline
@@ -134,13 +135,24 @@ def show_errors(result: SetResult) -> str:
     return "\n".join(lines)
 
 
+def quiet_agent(model: Path) -> Any:
+    """Load the model with Rasa's debug logs off (they would print every held-out message)."""
+    if not model.exists():
+        raise SystemExit(f"no model at {model}: run `make train` first")
+    from rasa.utils.log_utils import configure_structlog
+
+    logging.getLogger().setLevel(logging.WARNING)
+    configure_structlog(logging.WARNING)
+    return load_agent(model)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the evaluation; with --set, print one set instead of writing docs/."""
     args = parse_args(argv)
     sets, notes = present(chosen_specs(args))
     if not sets:
         raise SystemExit("no held-out set found: " + " ".join(notes))
-    agent = load_agent(args.model)
+    agent = quiet_agent(args.model)
     train = load_examples(training_files(ROOT))
     results = run_all(sets, lambda texts: predict(agent, texts), train_baseline(train),
                       rule_judge())

@@ -21,6 +21,7 @@ from console.models import Annotation, AnswerRevision, AuditEntry
 from scripts.servers import ConsoleServer, Servers, add_console_user, start_console
 from tests.browser import SHOTS, TIMEOUT_MS, chromium
 from tests.conftest import MODEL_PATH
+from tests.helpers import unsure_messages
 
 pytestmark = [
     pytest.mark.server,
@@ -65,7 +66,7 @@ def test_review_annotate_and_edit_an_answer(
 
     patient = f"browser-review-{uuid.uuid4().hex[:8]}"
     servers.texts(patient, XSS)
-    servers.texts(patient, "blorp zanzibar quux fnord?")
+    servers.texts(patient, unsure_messages(servers)[0])  # one the model is unsure about
 
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()

@@ -128,3 +128,10 @@ def test_sentence_vectors_are_unit_length_and_mean_something(encoder):
 
 def test_long_text_is_cut_not_refused(encoder):
     assert encoder.encode(["back pain " * 2000]).shape == (1, DIMENSIONS)
+
+
+def test_a_message_without_words_gives_no_label_any_confidence():
+    from addons.nlu.router import routing_output
+
+    out = routing_output([("affirm", 0.0), ("faq/risks", 0.0)])
+    assert out["intent"]["confidence"] == 0.0

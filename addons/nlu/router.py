@@ -24,6 +24,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from addons.nlu.routing_model import RouterModel, RouterSettings
 from addons.nlu.sentence_encoder import shared_encoder
+from addons.text import has_words
 
 logger = logging.getLogger(__name__)
 RETRIEVAL_INTENT = "faq"
@@ -152,8 +153,11 @@ class CalibratedRouter(GraphComponent):
             return messages
         encode = shared_encoder().encode
         for message in messages:
-            text = message.get(TEXT) or ""
-            output = routing_output(self._model.rank(str(text), encode))
+            text = str(message.get(TEXT) or "")
+            ranking = self._model.rank(text, encode)
+            if not has_words(text):  # nothing to read: no label may claim it
+                ranking = [(label, 0.0) for label, _ in ranking]
+            output = routing_output(ranking)
             for key, value in output.items():
                 message.set(key, value, add_to_output=True)
         return messages

@@ -158,7 +158,7 @@ class RedFlagDetector:
                 span.start_char, span.end_char, reason, self._concepts[concept].get("lang", "en"),
             )
             (result.suppressed if reason else result.findings).append(finding)
-        return result
+        return _crisis_owns_its_words(result)
 
     def _suppression(
         self, doc: Any, concept: str, span: Tuple[int, int], clause: List[int], sentence: List[int]
@@ -174,7 +174,9 @@ class RedFlagDetector:
         inside = bool(self._concepts[concept].get("negation_inside", True))
         if self._negated(doc, clause_tokens, (start, end if inside else start + 1), window):
             return "negated"
-        if _phrase_in(sentence_text, cues["context"]["phrases"]):
+        if _phrase_in(sentence_text, cues["context"]["phrases"]) or _phrase_in(
+            clause_text, cues["context"]["clause_phrases"]
+        ):
             return "context"
         if "hypothetical" not in keep and any(
             t.lower_ in cues["hypothetical"] for t in clause_tokens if t.i < start
@@ -206,6 +208,8 @@ class RedFlagDetector:
         """
         start, end = span
         negations = self._cues["negation"]
+        if any(t.lower_ in self._cues["denial"] for t in clause_tokens if t.i < start):
+            return True
         before = [
             t for t in clause_tokens
             if start - window <= t.i < start and not (t.i > 0 and doc[t.i - 1].lower_ in _MODAL)
@@ -299,6 +303,16 @@ class RedFlagDetector:
         return False
 
 
+def _crisis_owns_its_words(result: Assessment) -> Assessment:
+    """Drop findings inside a crisis finding's words ("wishes she wouldn't wake up")."""
+    crises = [f for f in result.findings if f.level == CRISIS]
+    result.findings = [
+        f for f in result.findings
+        if f.level == CRISIS or not any(c.start <= f.start and f.end <= c.end for c in crises)
+    ]
+    return result
+
+
 def _segments(doc: Any) -> Tuple[List[int], List[int]]:
     """Clause and sentence number of every token."""
     clause, sentence = [], []
@@ -306,7 +320,9 @@ def _segments(doc: Any) -> Tuple[List[int], List[int]]:
     for token in doc:
         clause.append(c)
         sentence.append(s)
-        if token.is_punct or token.lower_ in _CLAUSE_WORDS or "\n" in token.text:
+        if (token.is_punct and token.text != "/") or token.lower_ in _CLAUSE_WORDS or (
+            "\n" in token.text
+        ):
             c += 1
         if token.text in {".", "!", "?"} or "\n" in token.text or token.text.endswith("?"):
             s += 1
