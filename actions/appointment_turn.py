@@ -83,7 +83,15 @@ class Turn:
 
     @property
     def detour(self) -> bool:
-        """True if, failing a usable answer, another rule should handle the message."""
+        """True if, failing a usable answer, another rule should handle the message.
+
+        A phone number given when the phone is asked is always an attempt at the answer,
+        whatever the classifier made of it: a foreign one gets the form's own reply.
+        """
+        if self.requested == PHONE:
+            scheduling = get_settings().scheduling
+            if find_phone(self.text, scheduling.phone_region, scheduling.phone_regions):
+                return False
         return self.intent in DETOURS or answers.is_question(self.text)
 
 

@@ -122,6 +122,8 @@ async def test_declining_contact_ends_the_form(validate):
     ("appointment_phone", "abc", "nlu_fallback", "utter_invalid_phone_no_digits"),
     ("appointment_phone", "555-CALL-NOW", "inform", "utter_invalid_phone_letters"),
     ("appointment_phone", "+44 20 7946 0958", "inform", "utter_invalid_phone_foreign"),
+    # a number is an attempt at the answer whatever the classifier made of it
+    ("appointment_phone", "+44 20 7946 0958", "out_of_scope", "utter_invalid_phone_foreign"),
     ("appointment_phone", "", "inform", "utter_invalid_phone_no_digits"),
     ("appointment_times", "yesterday", "affirm", "utter_invalid_times_past"),
     ("appointment_times", "Nov 3 2025", "inform", "utter_invalid_times_past"),
