@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 import yaml
+
+if TYPE_CHECKING:
+    from addons.safety.detector import Assessment
 
 ROOT = Path(__file__).resolve().parent.parent
 SAFETY_SET = ROOT / "tests" / "safety_set.yml"
@@ -61,8 +64,8 @@ def evaluate(judge: Callable[[str], Optional[str]], data: Dict[str, Any]) -> Saf
     return result
 
 
-def detector_judge(pipeline_path: Path) -> Callable[[str], Optional[str]]:
-    """The rule layer alone, on the text the NLU pipeline would see."""
+def detector_assessor(pipeline_path: Path) -> Callable[[str], Assessment]:
+    """The rule layer alone, on the text the NLU pipeline would see: the full assessment."""
     import spacy
 
     from addons.safety.detector import RedFlagDetector
@@ -70,7 +73,13 @@ def detector_judge(pipeline_path: Path) -> Callable[[str], Optional[str]]:
 
     nlp = spacy.load(pipeline_path)
     detector = RedFlagDetector.from_file(nlp.vocab)
-    return lambda text: detector.assess(nlp(normalise_for_nlu(text).lower())).level
+    return lambda text: detector.assess(nlp(normalise_for_nlu(text).lower()))
+
+
+def detector_judge(pipeline_path: Path) -> Callable[[str], Optional[str]]:
+    """The rule layer alone: the level it finds (None: no red flag)."""
+    assess = detector_assessor(pipeline_path)
+    return lambda text: assess(text).level
 
 
 def _entity_value(parse: Mapping[str, Any], name: str) -> Optional[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 import pytest
 from rasa.nlu.utils.spacy_utils import SpacyModel
@@ -28,8 +28,9 @@ def guard() -> RedFlagGuard:
 
 
 def parse(guard: RedFlagGuard, model: SpacyModel, text: str, intent: str,
-          confidence: float = 0.9) -> Dict[str, Any]:
+          confidence: float = 0.9, crisis: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
     message = Message(data={
+        **({"crisis": crisis} if crisis else {}),
         "text": text,
         "text_spacy_doc": model.model(normalise_for_nlu(text).lower()),
         "intent": {"name": intent, "confidence": confidence},
@@ -104,3 +105,42 @@ def test_no_red_flag_takes_the_alarm_class_out_of_the_classifier(guard, spacy_mo
     assert [r["name"] for r in message.get("intent_ranking")] == ["faq", "greet"]
     response = message.get("response_selector")["faq"]["response"]
     assert response["confidence"] == pytest.approx(0.8)
+
+
+def _crisis(text: str, sentence: str, flagged: bool = True) -> Dict[str, Any]:
+    start = text.index(sentence)
+    return {"score": 0.93 if flagged else 0.2, "threshold": 0.8, "flagged": flagged,
+            "sentence": sentence, "start": start, "end": start + len(sentence)}
+
+
+def test_a_crisis_the_classifier_found_is_a_crisis_alarm_with_its_sentence(guard, spacy_model):
+    text = "Thanks for everything. They won't have to look after me much longer."
+    sentence = "They won't have to look after me much longer."
+    out = parse(guard, spacy_model, text, "faq", crisis=_crisis(text, sentence))
+    assert out["intent"] == "urgent_symptom"
+    assert out["entities"] == {"red_flag_level": "crisis", "safety_instruction": "crisis"}
+    assert out["red_flag"]["evidence"] == [sentence]
+    assert out["red_flag"]["concepts"] == ["crisis"]
+    assert out["red_flag"]["crisis_score"] == 0.93
+
+
+def test_a_crisis_outranks_an_urgent_rule_finding_and_keeps_its_evidence(guard, spacy_model):
+    text = "I have a fever. I won't be around much longer anyway."
+    sentence = "I won't be around much longer anyway."
+    out = parse(guard, spacy_model, text, "faq", crisis=_crisis(text, sentence))
+    assert out["entities"]["red_flag_level"] == "crisis"
+    assert out["red_flag"]["evidence"] == ["fever", sentence]
+
+
+def test_an_emergency_outranks_a_crisis(guard, spacy_model):
+    text = "My chest is crushing. I don't care what happens to me anymore."
+    sentence = "I don't care what happens to me anymore."
+    out = parse(guard, spacy_model, text, "faq", crisis=_crisis(text, sentence))
+    assert out["entities"]["red_flag_level"] == "emergency"
+
+
+def test_a_crisis_score_below_the_threshold_changes_nothing(guard, spacy_model):
+    text = "I'm tired of this brace, when can it come off?"
+    out = parse(guard, spacy_model, text, "faq", crisis=_crisis(text, text, flagged=False))
+    assert out["intent"] == "faq"
+    assert "red_flag_level" not in out["entities"]

@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from scripts.nlu_eval import load_agent, predict
-from scripts.safety_eval import detector_judge, evaluate, load_safety_set, model_level
+from scripts.safety_eval import (
+    detector_assessor,
+    detector_judge,
+    evaluate,
+    load_safety_set,
+    model_level,
+)
 from spacy_pipeline.build import build
 from tests.conftest import MODEL_PATH
 
@@ -119,16 +125,10 @@ def test_spanish_emergencies(spanish_judge, text, level):
 
 @pytest.fixture(scope="module")
 def spanish_judge(tmp_path_factory: pytest.TempPathFactory):
-    import spacy
-
-    from addons.safety.detector import RedFlagDetector
-    from addons.text import normalise_for_nlu
-
-    nlp = spacy.load(build(Path(tmp_path_factory.mktemp("spacy_es")) / "en_clinic"))
-    detector = RedFlagDetector.from_file(nlp.vocab)
+    assess = detector_assessor(build(Path(tmp_path_factory.mktemp("spacy_es")) / "en_clinic"))
 
     def judge(text: str):
-        assessment = detector.assess(nlp(normalise_for_nlu(text).lower()))
+        assessment = assess(text)
         return assessment.level, assessment.spanish
 
     return judge

@@ -11,8 +11,10 @@ and every one of them was negated, resolved, history or a general question ("no 
 ("breathing is fine"); then the message gets the suggestion menu (``nlu_fallback``),
 never a low-confidence intent. When the classifier's best guess is something else, its
 share for ``urgent_symptom`` is taken out and the rest renormalised, since the rules have
-ruled a red flag out (:func:`discount_alarm_class`).
-Place right after the router, before the fallback classifier.
+ruled a red flag out (:func:`discount_alarm_class`). A sentence the crisis classifier
+(:mod:`addons.nlu.crisis`) flags makes a crisis alarm unless the rules found an emergency,
+which outranks it; its sentence is the evidence.
+Place after the router and the crisis classifier, before the fallback classifier.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 from rasa.shared.nlu.training_data.message import Message
 
-from addons.safety.detector import URGENT, Assessment, RedFlagDetector
+from addons.nlu.crisis import CRISIS_KEY
+from addons.safety.detector import CRISIS, URGENT, Assessment, RedFlagDetector
 
 URGENT_INTENT = "urgent_symptom"
 SPANISH_INTENT = "spanish"
@@ -75,7 +78,10 @@ def _entity(name: str, value: str, span: Tuple[int, int], extractor: str) -> Dic
             "extractor": extractor}
 
 
-def _alarm(message: Message, assessment: Assessment, level: str, spanish: bool) -> None:
+def _alarm(
+    message: Message, assessment: Assessment, level: str, spanish: bool,
+    span: Optional[Tuple[int, int]] = None,
+) -> None:
     """Route to ``urgent_symptom`` (certain: nothing else keeps a share) with the entities."""
     others = [
         {**r, "confidence": 0.0} for r in message.get("intent_ranking") or []
@@ -88,7 +94,8 @@ def _alarm(message: Message, assessment: Assessment, level: str, spanish: bool) 
     )
     evidence = [f for f in assessment.findings if f.level == level]
     text = str(message.get("text") or "")
-    span = (evidence[0].start, evidence[0].end) if evidence else (0, len(text))
+    if span is None:
+        span = (evidence[0].start, evidence[0].end) if evidence else (0, len(text))
     instruction = f"{level}_es" if spanish else level
     kept = [
         e for e in message.get("entities") or []
@@ -142,7 +149,10 @@ class RedFlagGuard(GraphComponent):
             message.set("red_flag", assessment.as_dict(), add_to_output=True)
             intent = (message.get("intent") or {}).get("name")
             spanish = assessment.spanish or intent == SPANISH_INTENT
-            if assessment.level is not None:
+            crisis = message.get(CRISIS_KEY) or {}
+            if crisis.get("flagged") and assessment.level in (None, URGENT):
+                self._crisis_alarm(message, assessment, crisis, spanish)
+            elif assessment.level is not None:
                 _alarm(message, assessment, assessment.level, spanish)
             elif intent == URGENT_INTENT and (
                 assessment.suppressed or self._detect(model).message_cue(doc)
@@ -153,3 +163,19 @@ class RedFlagGuard(GraphComponent):
             else:
                 discount_alarm_class(message)
         return messages
+
+    @staticmethod
+    def _crisis_alarm(
+        message: Message, assessment: Assessment, crisis: Dict[str, Any], spanish: bool
+    ) -> None:
+        """A crisis the classifier found: its sentence is the evidence the alert shows."""
+        red_flag = dict(message.get("red_flag") or {})
+        red_flag.update({
+            "level": CRISIS,
+            "concepts": sorted({*red_flag.get("concepts", []), CRISIS}),
+            "evidence": [*red_flag.get("evidence", []), str(crisis.get("sentence") or "")],
+            "crisis_score": crisis.get("score"),
+        })
+        message.set("red_flag", red_flag, add_to_output=True)
+        span = (int(crisis.get("start") or 0), int(crisis.get("end") or 0))
+        _alarm(message, assessment, CRISIS, spanish, span)

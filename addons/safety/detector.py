@@ -106,6 +106,11 @@ def _token_pattern(spec: str) -> List[Dict[str, Any]]:
     return [pattern]
 
 
+def _joined(tokens: Iterable[Any]) -> str:
+    """Lower-cased words of ``tokens`` as written: contractions joined again ("she'll")."""
+    return " ".join(t.lower_ for t in tokens).replace(" '", "'").replace(" n't", "n't")
+
+
 def _phrase_in(text: str, phrases: Iterable[str]) -> bool:
     return any(re.search(r"(?<![a-z'])" + re.escape(p) + r"(?![a-z'])", text) for p in phrases)
 
@@ -168,8 +173,8 @@ class RedFlagDetector:
         keep = set(self._concepts[concept].get("keep_when") or ())
         clause_tokens = [t for t in doc if clause[t.i] == clause[start]]
         sentence_tokens = [t for t in doc if sentence[t.i] == sentence[start]]
-        clause_text = " ".join(t.lower_ for t in clause_tokens)
-        sentence_text = " ".join(t.lower_ for t in sentence_tokens)
+        clause_text = _joined(clause_tokens)
+        sentence_text = _joined(sentence_tokens)
         window = int(self._concepts[concept].get("negation_window", 5))
         inside = bool(self._concepts[concept].get("negation_inside", True))
         if self._negated(doc, clause_tokens, (start, end if inside else start + 1), window):
@@ -227,7 +232,7 @@ class RedFlagDetector:
             if (sentence[t.i] == sentence[start] and clause[t.i] > clause[start])
             or sentence[t.i] == sentence[start] + 1
         ]
-        text = " ".join(t.lower_ for t in later)
+        text = _joined(later)
         anaphors = "|".join(re.escape(a) for a in resolved["anaphors"])
         phrases = "|".join(re.escape(p) for p in resolved["later_phrases"])
         pattern = rf"(?<![a-z'])(?:{anaphors})(?:\s+\S+){{0,3}}?\s+(?:{phrases})(?![a-z'])"
@@ -251,7 +256,7 @@ class RedFlagDetector:
         """
         if not self._is_question(tokens) or self._reports_state(tokens):
             return False
-        text = " ".join(t.lower_ for t in tokens).replace(" '", "'").replace(" n't", "n't")
+        text = _joined(tokens)
         return _phrase_in(text, self._cues["general_question"])
 
     def message_cue(self, doc: Any) -> Optional[str]:
@@ -261,7 +266,7 @@ class RedFlagDetector:
         then has no mention to attach a cue to. Mentions the rules find never use this.
         """
         cues = self._cues
-        text = " ".join(t.lower_ for t in doc)
+        text = _joined(doc)
         if any(t.lower_ in cues["negation"] for t in doc):
             return "negated"
         if any(t.lower_ in cues["hypothetical"] for t in doc):
@@ -290,7 +295,7 @@ class RedFlagDetector:
 
     def _reports_state(self, tokens: List[Any]) -> bool:
         report = self._cues["report"]
-        text = " ".join(t.lower_ for t in tokens).replace(" '", "'").replace(" n't", "n't")
+        text = _joined(tokens)
         present = self._cues["present"]["phrases"]
         if _phrase_in(text, report["phrases"]) or _phrase_in(text, present):
             return True

@@ -1,0 +1,139 @@
+"""Rasa graph component: the sentence-level crisis classifier on every message.
+
+Trains :class:`addons.safety.crisis_model.CrisisModel` on the NLU examples whose intent
+block carries ``metadata: {safety: crisis}`` (``data/nlu/safety/crisis.yml``) against every
+other example, and writes its verdict into the parse data as ``crisis``: the score, the
+threshold, whether it flags the message and the sentence (with its offsets) it stands on.
+A sentence flags the message only when the router, reading the whole message, also gives
+``urgent_symptom`` at least ``min_router_urgent``: on the blind tuning sets the sentence
+model alone mistook figures of speech ("you'll be the death of me", "I want to get this
+over with") for crisis statements, and the router's second opinion ruled most of them out.
+The red-flag guard, placed after it, turns a flag into a crisis alarm. Place after the
+router (it reads the router's ranking).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Tuple
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import METADATA, METADATA_INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from addons.nlu.sentence_encoder import shared_encoder
+from addons.safety.crisis_model import CrisisModel
+from addons.text import has_words
+
+logger = logging.getLogger(__name__)
+CRISIS_KEY = "crisis"
+URGENT_INTENT = "urgent_symptom"
+SAFETY_METADATA = "safety"
+
+
+def crisis_examples(training_data: TrainingData) -> Tuple[List[str], List[str]]:
+    """(crisis statements, every other example's text)."""
+    crisis: List[str] = []
+    other: List[str] = []
+    for example in training_data.intent_examples:
+        text = str(example.get(TEXT) or "")
+        metadata = (example.get(METADATA) or {}).get(METADATA_INTENT) or {}
+        if text:
+            (crisis if metadata.get(SAFETY_METADATA) == CRISIS_KEY else other).append(text)
+    return crisis, other
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
+)
+class CrisisClassifier(GraphComponent):
+    """Scores each sentence for self-harm or suicidal meaning (see module docstring)."""
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        """Regularisation, dense-feature weight, flagging threshold, the router's minimum."""
+        defaults = CrisisModel()
+        return {"c": defaults.c, "dense_weight": defaults.dense_weight,
+                "threshold": defaults.threshold, "min_router_urgent": 0.03}
+
+    def __init__(
+        self,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: Optional[CrisisModel] = None,
+    ) -> None:
+        """Keep the config and, once trained or loaded, the model."""
+        self._config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self._model = model
+        if model is not None:
+            model.threshold = float(config["threshold"])
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> CrisisClassifier:
+        """An untrained classifier."""
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Fit on the marked crisis examples against all the others; store the model."""
+        crisis, other = crisis_examples(training_data)
+        model = CrisisModel(c=float(self._config["c"]),
+                            dense_weight=float(self._config["dense_weight"]),
+                            threshold=float(self._config["threshold"]))
+        self._model = model.fit(crisis, other, shared_encoder().encode)
+        logger.info("Crisis classifier trained on %d crisis and %d other sentences",
+                    *self._model.trained_on)
+        with self._model_storage.write_to(self._resource) as directory:
+            self._model.save(directory)
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> CrisisClassifier:
+        """Load the stored model (the encoder's files are checked by the router's load)."""
+        with model_storage.read_from(resource) as directory:
+            model = CrisisModel.load(directory)
+        return cls(config, model_storage, resource, model)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Score every message (an untrained classifier leaves them as they are)."""
+        if self._model is None:
+            return messages
+        encode = shared_encoder().encode
+        for message in messages:
+            text = str(message.get(TEXT) or "")
+            if not has_words(text):
+                continue
+            result = self._model.score(text, encode)
+            ranking = message.get("intent_ranking") or []
+            router_urgent = next((float(r["confidence"]) for r in ranking
+                                  if r.get("name") == URGENT_INTENT), 0.0)
+            message.set(CRISIS_KEY, {
+                "router_urgent": round(router_urgent, 4),
+                "score": round(result.score, 4),
+                "threshold": self._model.threshold,
+                "flagged": self._model.flags(result)
+                and router_urgent >= float(self._config["min_router_urgent"]),
+                "sentence": result.sentence,
+                "start": result.span[0] if result.span else 0,
+                "end": result.span[1] if result.span else 0,
+            }, add_to_output=True)
+        return messages
