@@ -128,3 +128,29 @@ def test_the_component_trains_on_the_marked_examples_only():
         Message.build("how long is recovery", "faq"),
     ])
     assert crisis_examples(data) == (["I want to die"], ["my chest hurts", "how long is recovery"])
+
+
+def test_the_component_trains_stores_and_loads_through_rasa(monkeypatch, tmp_path: Path):
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    import addons.nlu.crisis as crisis
+
+    monkeypatch.setattr(crisis, "shared_encoder", _FakeEncoder)
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("crisis")
+    config = {**crisis.CrisisClassifier.get_default_config(), "threshold": 0.5}
+    data = TrainingData(
+        [Message.build(t, "urgent_symptom", None, {"safety": "crisis"}) for t in CRISIS]
+        + [Message.build(t, "faq") for t in OTHER]
+    )
+    trained = crisis.CrisisClassifier.create(config, storage, resource, None)  # type: ignore[arg-type]
+    trained.train(data)
+    loaded = crisis.CrisisClassifier.load(config, storage, resource, None)  # type: ignore[arg-type]
+    message = Message(data={"text": "I want to die", "intent_ranking": [
+        {"name": "urgent_symptom", "confidence": 0.4}]})
+    loaded.process([message])
+    assert message.get("crisis")["flagged"] is True
+    assert message.get("crisis")["threshold"] == 0.5

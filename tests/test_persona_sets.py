@@ -20,9 +20,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # set: (min routing accuracy, min red-flag recall, max false-alarm share on look-alikes)
 GATES: Dict[str, Tuple[float, float, float]] = {
-    "persona_test.yml": (0.86, 0.84, 0.25),
+    "persona_test.yml": (0.87, 0.88, 0.25),
     "persona_dev.yml": (0.90, 0.97, 0.05),
     "persona_dev_safety.yml": (0.70, 0.97, 0.05),
+    "persona_dev3.yml": (0.88, 0.97, 0.08),
+    "persona_dev3_safety.yml": (0.80, 0.96, 0.08),
 }
 
 

