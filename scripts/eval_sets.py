@@ -66,6 +66,8 @@ HELD_OUT: Tuple[SetSpec, ...] = (
             "third blind tuning set (2026-12-02): first scored before any tuning on it"),
     SetSpec("persona dev 3, safety", ROOT / "eval" / "persona_dev3_safety.yml", "persona", False,
             True, "third blind safety tuning set (2026-12-02): crisis-heavy, hard look-alikes"),
+    SetSpec("persona dev 4", ROOT / "eval" / "persona_dev4.yml", "persona", False, True,
+            "fourth blind tuning set (2026-12-02): 240 hard look-alikes, 87 red flags"),
     SetSpec("team NLU test", ROOT / "tests" / "nlu_test.yml", "rasa_nlu", True, True,
             "the team's own set (written next to the training data: it can flatter)"),
     SetSpec("team safety set", ROOT / "tests" / "safety_set.yml", "safety", True, True,

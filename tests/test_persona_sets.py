@@ -25,6 +25,7 @@ GATES: Dict[str, Tuple[float, float, float]] = {
     "persona_dev_safety.yml": (0.70, 0.97, 0.05),
     "persona_dev3.yml": (0.88, 0.97, 0.08),
     "persona_dev3_safety.yml": (0.80, 0.96, 0.08),
+    "persona_dev4.yml": (0.72, 0.97, 0.04),
 }
 
 

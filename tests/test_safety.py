@@ -123,6 +123,32 @@ def test_spanish_emergencies(spanish_judge, text, level):
     assert spanish == (level is not None)
 
 
+# How cues attach to a mention (written by the team, not taken from an evaluation set).
+@pytest.mark.parametrize(
+    "text, level",
+    [
+        # "denies" covers its own clause only: a symptom after the comma still counts
+        ("pt denies fever, legs weak bilat since 0600", "emergency"),
+        ("pt denies fever but reports new bilat leg weakness since 0600", "emergency"),
+        ("Pt denies fever, now c/o calf swelling L side, warm to touch", "urgent"),
+        # a resolution that is denied is no resolution
+        ("my feet have been tingling since last night and it hasn't gone away", "urgent"),
+        ("my feet were tingly on the first day but that settled down quickly", None),
+        ("brief tingling in my foot after sitting, resolved on standing, none since", None),
+        # hyphenated relatives, other people's stories
+        ("My brother-in-law had chest pains after his knee surgery. Will they watch mom's heart?",
+         None),
+        ("non-tender calves, no edema, afebrile. pt asks about pickleball", None),
+        # a temperature before the word thermometer, a bandage soaking with blood
+        ("she's burning up, 39.2 on the ear thermometer", "urgent"),
+        ("his bandage keeps soaking through with blood", "urgent"),
+        ("mom's lips look blue and she is breathing through a straw", "emergency"),
+    ],
+)
+def test_cues_attach_to_their_mention(judge, text, level):
+    assert judge(text) == level
+
+
 @pytest.fixture(scope="module")
 def spanish_judge(tmp_path_factory: pytest.TempPathFactory):
     assess = detector_assessor(build(Path(tmp_path_factory.mktemp("spacy_es")) / "en_clinic"))
