@@ -25,7 +25,17 @@ VOCABULARY_FILE = Path(__file__).with_name("red_flags.yml")
 SPANISH_FILE = Path(__file__).with_name("red_flags_es.yml")  # concepts only, lang es
 EMERGENCY, CRISIS, URGENT = "emergency", "crisis", "urgent"
 LEVEL_ORDER = (EMERGENCY, CRISIS, URGENT)  # the first level found picks the instruction
-_FORMS = "clinic_forms"  # token extension: "|lemma|lower|"
+
+
+def _forms(doc: Any) -> Any:
+    """A twin of ``doc`` whose tokens read "|lemma|lower|": what the patterns match.
+
+    One native text attribute per token is much faster for the matcher than a custom
+    token extension; token positions are those of ``doc``.
+    """
+    from spacy.tokens import Doc
+
+    return Doc(doc.vocab, words=[f"|{t.lemma_.lower()}|{t.lower_}|" for t in doc])
 
 
 @dataclass(frozen=True)
@@ -95,7 +105,7 @@ def _token_pattern(spec: str) -> List[Dict[str, Any]]:
             alternatives.append(item[3:].lstrip("^").rstrip("$"))
         else:
             alternatives.append(re.escape(item))
-    pattern: Dict[str, Any] = {"_": {_FORMS: {"REGEX": r"\|(?:" + "|".join(alternatives) + r")\|"}}}
+    pattern: Dict[str, Any] = {"TEXT": {"REGEX": r"\|(?:" + "|".join(alternatives) + r")\|"}}
     if optional:
         pattern["OP"] = "?"
     return [pattern]
@@ -107,10 +117,7 @@ class RedFlagDetector:
     def __init__(self, vocab: Any, spec: Dict[str, Any]) -> None:
         """Build the matcher from the vocabulary ``spec`` (see red_flags.yml)."""
         from spacy.matcher import Matcher
-        from spacy.tokens import Token
 
-        if not Token.has_extension(_FORMS):
-            Token.set_extension(_FORMS, getter=lambda t: f"|{t.lemma_.lower()}|{t.lower_}|")
         self._concepts: Dict[str, Dict[str, Any]] = spec["concepts"]
         self._cues = Cues(spec["suppressors"])
         self._matcher = Matcher(vocab)
@@ -137,7 +144,7 @@ class RedFlagDetector:
         clause, sentence = segments(doc)
         result = Assessment()
         seen: set = set()
-        for match_id, start, end in sorted(self._matcher(doc), key=lambda m: (m[1], -m[2])):
+        for match_id, start, end in sorted(self._matcher(_forms(doc)), key=lambda m: (m[1], -m[2])):
             concept = doc.vocab.strings[match_id]
             if any(c == concept and s <= start < e for c, s, e in seen):
                 continue  # a longer match of the same concept already covers this
