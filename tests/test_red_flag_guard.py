@@ -68,10 +68,41 @@ def test_a_message_the_router_calls_spanish_gets_the_spanish_instruction(guard, 
     assert out["entities"]["safety_instruction"] == "urgent_es"
 
 
+def test_a_spanish_message_the_classifier_alone_alarms_on_gets_the_spanish_instruction(
+    guard, spacy_model
+):
+    out = parse(guard, spacy_model, "mi papa esta muy raro desde la manana", "urgent_symptom")
+    assert out["entities"] == {"red_flag_level": "urgent", "safety_instruction": "urgent_es"}
+
+
+@pytest.mark.parametrize("text, spanish", [
+    ("me duele el pecho", True),
+    ("Pte de 80 años, refiere dolor torácico opresivo desde las 15h", True),
+    ("ya no quiero vivir", True),
+    ("My son is in pain", False),
+    ("Sorry my english, my mother is not able to breath good", False),
+    ("chest pain", False),
+])
+def test_spanish_is_told_by_its_function_words(text, spanish):
+    from addons.safety.language import looks_spanish
+
+    assert looks_spanish(text) is spanish
+
+
 def test_suppressed_words_turn_a_classifier_alarm_into_the_menu(guard, spacy_model):
     out = parse(guard, spacy_model, "no fever and no numbness, just sore", "urgent_symptom")
     assert out["intent"] == "nlu_fallback"
     assert out["entities"] == {}
+
+
+@pytest.mark.parametrize("confidence, intent", [(0.99, "urgent_symptom"), (0.9, "nlu_fallback")])
+def test_a_negation_word_with_no_symptom_found_outweighs_only_an_unsure_classifier(
+    guard, spacy_model, confidence, intent
+):
+    text = "since lunch my father make pipi in his pants and he not feel it"
+    out = parse(guard, spacy_model, text, "urgent_symptom", confidence)
+    assert out["red_flag"]["concepts"] == [] and out["red_flag"]["suppressed"] == []
+    assert out["intent"] == intent
 
 
 def test_the_classifier_alone_gives_the_urgent_instruction_without_evidence(guard, spacy_model):

@@ -116,7 +116,8 @@ class SentenceEncoder:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
         with self._lock:
             known = {t: self._recent[t] for t in texts if t in self._recent}
-        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        # shortest first: a batch is padded to its longest text, so like goes with like
+        missing = sorted(dict.fromkeys(t for t in texts if t not in known), key=len)
         for i in range(0, len(missing), BATCH):
             batch = missing[i : i + BATCH]
             known.update(zip(batch, self._encode_batch(batch), strict=True))

@@ -15,6 +15,8 @@ _CLAUSE_WORDS = {
     "but", "although", "though", "however", "so", "because", "plus", "also", "and",
     "pero", "y", "aunque", "porque", "sino",
 }
+QUESTION, VERB_NEGATION = "question", "verb_negation"
+WEAK_CUES = frozenset({QUESTION, VERB_NEGATION})  # message cues a sure classifier outweighs
 _ABILITY = {"ca", "can", "could", "wo", "will", "do", "does", "did", "would"}  # "can't breathe"
 _MODAL = {"ca", "can", "could", "wo", "will", "would", "should", "might", "may", "must"}
 _NUMBER = re.compile(r"^(\d{2,3}(?:[.,]\d+)?)")
@@ -151,10 +153,12 @@ class Cues:
 
         Only for a message the classifier alone calls a red flag (no rule matched): it
         then has no mention to attach a cue to. Mentions the rules find never use this.
+        The last two reasons (:data:`WEAK_CUES`: a question, a verb's "not") are weak: a
+        classifier sure enough outweighs them.
         """
         cues = self._cues
         text = _joined(doc)
-        if any(t.lower_ in cues["negation"] for t in doc):
+        if any(t.lower_ in cues["nominal_negation"] for t in doc):
             return "negated"
         if any(t.lower_ in cues["hypothetical"] for t in doc):
             return "hypothetical"
@@ -171,7 +175,9 @@ class Cues:
         if any(self._is_question(s) for s in sentences) and not any(
             self._reports_state(s) for s in sentences
         ):
-            return "question"
+            return QUESTION
+        if any(t.lower_ in cues["negation"] for t in doc):
+            return VERB_NEGATION
         return None
 
     def _is_question(self, tokens: List[Any]) -> bool:
