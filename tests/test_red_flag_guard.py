@@ -28,9 +28,11 @@ def guard() -> RedFlagGuard:
 
 
 def parse(guard: RedFlagGuard, model: SpacyModel, text: str, intent: str,
-          confidence: float = 0.9, crisis: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+          confidence: float = 0.9, crisis: Optional[Dict[str, Any]] = None,
+          alarm_level: Optional[Dict[str, float]] = None) -> Dict[str, Any]:
     message = Message(data={
         **({"crisis": crisis} if crisis else {}),
+        **({"alarm_level": alarm_level} if alarm_level else {}),
         "text": text,
         "text_spacy_doc": model.model(normalise_for_nlu(text).lower()),
         "intent": {"name": intent, "confidence": confidence},
@@ -110,6 +112,19 @@ def test_the_classifier_alone_gives_the_urgent_instruction_without_evidence(guar
     assert out["intent"] == "urgent_symptom"
     assert out["entities"] == {"red_flag_level": "urgent", "safety_instruction": "urgent"}
     assert out["red_flag"]["evidence"] == []
+
+
+def test_a_classifier_alone_alarm_takes_the_level_classifiers_level(guard, spacy_model):
+    levels = {"emergency": 0.8, "urgent": 0.15, "crisis": 0.05}
+    out = parse(guard, spacy_model, "something feels really wrong with me", "urgent_symptom",
+                alarm_level=levels)
+    assert out["entities"] == {"red_flag_level": "emergency", "safety_instruction": "emergency"}
+
+
+def test_the_rules_level_is_never_changed_by_the_level_classifier(guard, spacy_model):
+    levels = {"emergency": 0.1, "urgent": 0.1, "crisis": 0.8}
+    out = parse(guard, spacy_model, "my chest is heavy", "urgent_symptom", alarm_level=levels)
+    assert out["entities"]["red_flag_level"] == "emergency"
 
 
 def test_nothing_to_see_leaves_the_classifier_alone(guard, spacy_model):

@@ -5,7 +5,8 @@ A classifier miss can never hide a red flag: when the rules find one, the messag
 ``urgent``: the staff alert's level) and ``safety_instruction`` (the level, ``_es`` added
 when the message is in Spanish: the instruction's variant). The parse data carries the
 matched words as evidence (``red_flag``). When only the classifier says
-``urgent_symptom``, the level is ``urgent`` -- unless the rules found the symptom words
+``urgent_symptom``, the level is the alarm-level classifier's (:mod:`addons.nlu.alarm_level`;
+``urgent`` without it) -- unless the rules found the symptom words
 and every one of them was negated, resolved, history or a general question ("no fever",
 "is fever a common risk?"), or, with no words found, the message as a whole says so
 ("breathing is fine", "no fever"); then the message gets the suggestion menu
@@ -33,10 +34,12 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 from rasa.shared.nlu.training_data.message import Message
 
+from addons.nlu.alarm_level import LEVEL_KEY
 from addons.nlu.crisis import CRISIS_KEY
 from addons.safety.cues import WEAK_CUES
 from addons.safety.detector import CRISIS, URGENT, Assessment, RedFlagDetector
 from addons.safety.language import looks_spanish
+from addons.safety.level_model import most_likely
 
 URGENT_INTENT = "urgent_symptom"
 SPANISH_INTENT = "spanish"
@@ -171,8 +174,9 @@ class RedFlagGuard(GraphComponent):
                 _alarm(message, assessment, assessment.level, spanish)
             elif intent == URGENT_INTENT and self._ruled_out(message, assessment, doc, model):
                 _set_intent(message, FALLBACK_INTENT, 0.0)
-            elif intent == URGENT_INTENT:
-                _alarm(message, assessment, URGENT, spanish)
+            elif intent == URGENT_INTENT:  # the level model's verdict, else the urgent line
+                level = most_likely(message.get(LEVEL_KEY) or {}, URGENT)
+                _alarm(message, assessment, level, spanish)
             else:
                 discount_alarm_class(message)
         return messages
