@@ -26,8 +26,8 @@ GATES: Dict[str, Tuple[float, float, float]] = {
     "persona_dev3.yml": (0.88, 0.97, 0.08),
     "persona_dev3_safety.yml": (0.80, 0.96, 0.08),
     "persona_dev4.yml": (0.72, 0.97, 0.05),
-    "persona_dev5.yml": (0.90, 0.93, 0.20),
-    "persona_dev5_safety.yml": (0.80, 0.92, 0.15),
+    "persona_dev5.yml": (0.90, 0.93, 0.17),
+    "persona_dev5_safety.yml": (0.80, 0.92, 0.10),
 }
 
 

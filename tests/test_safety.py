@@ -130,6 +130,25 @@ def test_spanish_emergencies(spanish_judge, text, level):
         # "denies" covers its own clause only: a symptom after the comma still counts
         ("pt denies fever, legs weak bilat since 0600", "emergency"),
         ("pt denies fever but reports new bilat leg weakness since 0600", "emergency"),
+        # ... and over a short list that follows it
+        ("pt denies CP, SOB, fever. asking how long procedure will take thurs", None),
+        ("Pt denies CP, SOB, c/o new bilat leg weakness since 0600", "emergency"),
+        # long-standing, whatever the clause says; resolved in Spanish and in SMS
+        ("my feet been numb 4ever bc of diabetes, does that matter for kypho", None),
+        ("Mom's legs have been weak since her stroke three years ago, can she have it?", None),
+        ("my legs are weak since yesterday", "urgent"),
+        ("Mi mamá tuvo un poco de fiebre el lunes pero ya se le quitó, ahora está bien.", None),
+        ("thx!! fever's gone n im feelin way better", None),
+        ("my breathing was weird in recovery but they said it was the sedation n its fine now",
+         None),
+        # the verb's "not" is the finding; "pura" is not pus; a worry is not a bladder
+        ("my legs is not working since this morning", "emergency"),
+        ("legs are working fine, when can I drive", None),
+        ("No tengo ningún síntoma, es pura curiosidad", None),
+        ("there is puss coming out of the wound", "urgent"),
+        ("i cant stop thinking about it, is the cement safe", None),
+        ("she can't stop crying from the pain in her back, it's much worse than before",
+         "urgent"),
         ("Pt denies fever, now c/o calf swelling L side, warm to touch", "urgent"),
         # a resolution that is denied is no resolution
         ("my feet have been tingling since last night and it hasn't gone away", "urgent"),

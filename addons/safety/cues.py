@@ -17,6 +17,7 @@ _CLAUSE_WORDS = {
 }
 QUESTION, VERB_NEGATION = "question", "verb_negation"
 WEAK_CUES = frozenset({QUESTION, VERB_NEGATION})  # message cues a sure classifier outweighs
+_LIST_ITEM = 3  # words in one item of a denied list ("short of breath")
 _ABILITY = {"ca", "can", "could", "wo", "will", "do", "does", "did", "would"}  # "can't breathe"
 _MODAL = {"ca", "can", "could", "wo", "will", "would", "should", "might", "may", "must"}
 _NUMBER = re.compile(r"^(\d{2,3}(?:[.,]\d+)?)")
@@ -60,7 +61,9 @@ class Cues:
         sentence_text = _joined(sentence_tokens)
         window = int(concept.get("negation_window", 5))
         inside = bool(concept.get("negation_inside", True))
-        if self._negated(doc, clause_tokens, (start, end if inside else start + 1), window):
+        if self._negated(doc, clause_tokens, (start, end if inside else start + 1), window) or (
+            self._denied_in_list(sentence_tokens, clause, start)
+        ):
             return "negated"
         if _phrase_in(sentence_text, cues["context"]["phrases"]) or _phrase_in(
             clause_text, cues["context"]["clause_phrases"]
@@ -107,6 +110,27 @@ class Cues:
         inside = [t for t in doc[start + 1 : end] if doc[t.i - 1].lower_ not in _ABILITY]
         return any(t.lower_ in negations for t in before + inside)
 
+    def _denied_in_list(self, sentence_tokens: List[Any], clause: List[int], start: int) -> bool:
+        """A denial reaches over the short list that follows it ("pt denies CP, SOB, fever").
+
+        Every item on the way back to it is at most three words, and nothing on the way turns
+        to what is present ("but", "reports", "new"): "pt denies fever, legs weak bilat since
+        0600" still counts its second clause.
+        """
+        own = [t for t in sentence_tokens if clause[t.i] == clause[start] and not t.is_punct]
+        if len(own) > _LIST_ITEM:
+            return False
+        words = 0
+        for token in reversed([t for t in sentence_tokens if t.i < start]):
+            if token.lower_ in self._cues["denial_ends"]:
+                return False
+            if token.lower_ in self._cues["denial"]:
+                return True
+            words = 0 if token.is_punct or token.lower_ in {"and", "or", "y", "o"} else words + 1
+            if words > _LIST_ITEM:
+                return False
+        return False
+
     def _resolved_later(
         self, doc: Any, start: int, clause: List[int], sentence: List[int]
     ) -> bool:
@@ -135,6 +159,8 @@ class Cues:
             or _phrase_in(clause_text, past["clause_phrases"])
             or any(re.search(pattern, sentence_text) for pattern in past["regex"])
         )
+        if _phrase_in(clause_text, past.get("chronic") or ()):
+            return True  # "weak since her stroke", "numb 4ever bc of diabetes": not new
         return told_as_past and not _phrase_in(clause_text, self._cues["present"]["phrases"])
 
     def _general_question(self, tokens: List[Any]) -> bool:
