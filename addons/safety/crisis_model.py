@@ -16,11 +16,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-Encoder = Callable[[Sequence[str]], np.ndarray]
+from addons.safety.features import Encoder, char_and_dense, char_vectoriser
+
 MODEL_FILE = "crisis_model.joblib"
 # a sentence ends at . ! ? (then a space) or a line break; "..." and "?!" stay one end
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\s*\n+\s*")
@@ -62,14 +63,10 @@ class CrisisModel:
     trained_on: List[int] = field(default_factory=list)
 
     def _features(self, texts: Sequence[str], encode: Encoder) -> Any:
-        from scipy.sparse import csr_matrix, hstack
-
-        dense = csr_matrix(np.asarray(encode(texts)) * self.dense_weight)
-        return hstack([self.vectoriser.transform(texts), dense]).tocsr()
+        return char_and_dense(self.vectoriser, texts, encode, self.dense_weight)
 
     def fit(self, crisis: Sequence[str], other: Sequence[str], encode: Encoder) -> CrisisModel:
         """Fit on crisis statements against every other example (split into sentences)."""
-        from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
         negatives = [text[s:e] for text in other for s, e in sentences(text)]
@@ -77,9 +74,7 @@ class CrisisModel:
         truth = np.array([1] * len(crisis) + [0] * len(negatives))
         if not crisis or not negatives:
             raise ValueError("the crisis classifier needs crisis examples and other examples")
-        self.vectoriser = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2
-        ).fit(texts)
+        self.vectoriser = char_vectoriser(texts)
         self.classifier = LogisticRegression(C=self.c, max_iter=3000)
         self.classifier.fit(self._features(texts, encode), truth)
         self.trained_on = [len(crisis), len(negatives)]

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Sequence
+from typing import Any, Dict, List, Sequence
 
 import numpy as np
 
-Encoder = Callable[[Sequence[str]], np.ndarray]
+from addons.safety.features import Encoder, char_and_dense, char_vectoriser
+
 MODEL_FILE = "alarm_level.joblib"
 LEVELS = ("emergency", "crisis", "urgent")
 
@@ -33,21 +34,15 @@ class LevelModel:
     trained_on: Dict[str, int] = field(default_factory=dict)
 
     def _features(self, texts: Sequence[str], encode: Encoder) -> Any:
-        from scipy.sparse import csr_matrix, hstack
-
-        dense = csr_matrix(np.asarray(encode(texts)) * self.dense_weight)
-        return hstack([self.vectoriser.transform(texts), dense]).tocsr()
+        return char_and_dense(self.vectoriser, texts, encode, self.dense_weight)
 
     def fit(self, texts: Sequence[str], levels: Sequence[str], encode: Encoder) -> LevelModel:
         """Fit on red-flag examples and their levels (at least two levels needed)."""
-        from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
         if len(set(levels)) < 2 or any(level not in LEVELS for level in levels):
             raise ValueError(f"the level model needs examples of two or more of {LEVELS}")
-        self.vectoriser = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2
-        ).fit(texts)
+        self.vectoriser = char_vectoriser(texts)
         self.classifier = LogisticRegression(C=self.c, max_iter=3000)
         self.classifier.fit(self._features(texts, encode), np.asarray(levels))
         self.trained_on = {level: int(sum(x == level for x in levels)) for level in LEVELS}
