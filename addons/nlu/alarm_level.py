@@ -15,10 +15,11 @@ from typing import Any, Dict, List, Tuple
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.shared.nlu.constants import METADATA, METADATA_INTENT, TEXT
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from addons.nlu.safety_marks import URGENT_INTENT, marked_examples
 from addons.nlu.sentence_encoder import shared_encoder
 from addons.nlu.stored import StoredModelComponent
 from addons.safety.level_model import LEVELS, LevelModel
@@ -26,22 +27,12 @@ from addons.text import has_words
 
 logger = logging.getLogger(__name__)
 LEVEL_KEY = "alarm_level"
-URGENT_INTENT = "urgent_symptom"
-SAFETY_METADATA = "safety"
 
 
 def level_examples(training_data: TrainingData) -> Tuple[List[str], List[str]]:
     """(texts, levels) of the examples whose intent block names a red-flag level."""
-    texts: List[str] = []
-    levels: List[str] = []
-    for example in training_data.intent_examples:
-        metadata = (example.get(METADATA) or {}).get(METADATA_INTENT) or {}
-        level = metadata.get(SAFETY_METADATA)
-        text = str(example.get(TEXT) or "")
-        if text and level in LEVELS:
-            texts.append(text)
-            levels.append(str(level))
-    return texts, levels
+    examples = [(t, mark) for t, mark in marked_examples(training_data) if mark in LEVELS]
+    return [t for t, _ in examples], [str(mark) for _, mark in examples]
 
 
 @DefaultV1Recipe.register(
@@ -71,10 +62,11 @@ class AlarmLevelClassifier(StoredModelComponent):
         """Add the level probabilities to each message the router calls ``urgent_symptom``."""
         if self._model is None:
             return messages
+        encode = shared_encoder().encode
         for message in messages:
             text = str(message.get(TEXT) or "")
             if (message.get("intent") or {}).get("name") == URGENT_INTENT and has_words(text):
-                probabilities = self._model.probabilities(text, shared_encoder().encode)
+                probabilities = self._model.probabilities(text, encode)
                 message.set(LEVEL_KEY, {k: round(v, 4) for k, v in probabilities.items()},
                             add_to_output=True)
         return messages

@@ -20,10 +20,11 @@ from typing import Any, Dict, List, Optional, Tuple
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import METADATA, METADATA_INTENT, TEXT
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from addons.nlu.safety_marks import URGENT_INTENT, marked_examples
 from addons.nlu.sentence_encoder import shared_encoder
 from addons.nlu.stored import StoredModelComponent
 from addons.safety.crisis_model import CrisisModel
@@ -31,20 +32,13 @@ from addons.text import has_words
 
 logger = logging.getLogger(__name__)
 CRISIS_KEY = "crisis"
-URGENT_INTENT = "urgent_symptom"
-SAFETY_METADATA = "safety"
 
 
 def crisis_examples(training_data: TrainingData) -> Tuple[List[str], List[str]]:
     """(crisis statements, every other example's text)."""
-    crisis: List[str] = []
-    other: List[str] = []
-    for example in training_data.intent_examples:
-        text = str(example.get(TEXT) or "")
-        metadata = (example.get(METADATA) or {}).get(METADATA_INTENT) or {}
-        if text:
-            (crisis if metadata.get(SAFETY_METADATA) == CRISIS_KEY else other).append(text)
-    return crisis, other
+    examples = marked_examples(training_data)
+    return ([t for t, mark in examples if mark == CRISIS_KEY],
+            [t for t, mark in examples if mark != CRISIS_KEY])
 
 
 @DefaultV1Recipe.register(

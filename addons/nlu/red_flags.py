@@ -36,12 +36,12 @@ from rasa.shared.nlu.training_data.message import Message
 
 from addons.nlu.alarm_level import LEVEL_KEY
 from addons.nlu.crisis import CRISIS_KEY
+from addons.nlu.safety_marks import URGENT_INTENT
 from addons.safety.cues import WEAK_CUES
 from addons.safety.detector import CRISIS, URGENT, Assessment, RedFlagDetector
 from addons.safety.language import looks_spanish
 from addons.safety.level_model import most_likely
 
-URGENT_INTENT = "urgent_symptom"
 SPANISH_INTENT = "spanish"
 FALLBACK_INTENT = "nlu_fallback"
 LEVEL_ENTITY = "red_flag_level"
@@ -92,7 +92,11 @@ def _alarm(
     message: Message, assessment: Assessment, level: str, spanish: bool,
     span: Optional[Tuple[int, int]] = None,
 ) -> None:
-    """Route to ``urgent_symptom`` (certain: nothing else keeps a share) with the entities."""
+    """Route to ``urgent_symptom`` (certain: nothing else keeps a share) with the entities.
+
+    ``spanish``: already known to be Spanish; otherwise the words decide (only here, on an
+    alarm, since no other answer needs it).
+    """
     others = [
         {**r, "confidence": 0.0} for r in message.get("intent_ranking") or []
         if r.get("name") != URGENT_INTENT
@@ -106,7 +110,7 @@ def _alarm(
     text = str(message.get("text") or "")
     if span is None:
         span = (evidence[0].start, evidence[0].end) if evidence else (0, len(text))
-    instruction = f"{level}_es" if spanish else level
+    instruction = f"{level}_es" if spanish or looks_spanish(text) else level
     kept = [
         e for e in message.get("entities") or []
         if e.get("entity") not in (LEVEL_ENTITY, INSTRUCTION_ENTITY)
@@ -165,8 +169,7 @@ class RedFlagGuard(GraphComponent):
             assessment = self._detect(model).assess(doc)
             message.set("red_flag", assessment.as_dict(), add_to_output=True)
             intent = (message.get("intent") or {}).get("name")
-            spanish = (assessment.spanish or intent == SPANISH_INTENT
-                       or looks_spanish(str(message.get("text") or "")))
+            spanish = assessment.spanish or intent == SPANISH_INTENT
             crisis = message.get(CRISIS_KEY) or {}
             if crisis.get("flagged") and assessment.level in (None, URGENT):
                 self._crisis_alarm(message, assessment, crisis, spanish)

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, ClassVar, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from addons.safety.features import Encoder, char_and_dense, char_vectoriser
+from addons.safety.saved import SavedFields
 
-MODEL_FILE = "crisis_model.joblib"
 # a sentence ends at . ! ? (then a space) or a line break; "..." and "?!" stay one end
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\s*\n+\s*")
 _WORD = re.compile(r"[^\W\d_]", re.UNICODE)
@@ -52,9 +51,10 @@ class CrisisScore:
 
 
 @dataclass
-class CrisisModel:
+class CrisisModel(SavedFields):
     """Character n-grams + dense embeddings, one logistic regression (see module docstring)."""
 
+    model_file: ClassVar[str] = "crisis_model.joblib"
     c: float = 16.0
     dense_weight: float = 1.5
     vectoriser: Any = None
@@ -93,16 +93,3 @@ class CrisisModel:
     def flags(self, result: CrisisScore) -> bool:
         """Whether a score is a crisis statement (at or above the threshold)."""
         return result.span is not None and result.score >= self.threshold
-
-    def save(self, directory: Path) -> None:
-        """Write the fitted model into ``directory``."""
-        import joblib
-
-        joblib.dump(self.__dict__, directory / MODEL_FILE)
-
-    @classmethod
-    def load(cls, directory: Path) -> CrisisModel:
-        """Read a model written by :meth:`save`."""
-        import joblib
-
-        return cls(**joblib.load(directory / MODEL_FILE))

@@ -12,21 +12,21 @@ Plain code: no Rasa import (the graph component is :mod:`addons.nlu.alarm_level`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Dict, List, Sequence
+from typing import Any, ClassVar, Dict, List, Sequence
 
 import numpy as np
 
 from addons.safety.features import Encoder, char_and_dense, char_vectoriser
+from addons.safety.saved import SavedFields
 
-MODEL_FILE = "alarm_level.joblib"
 LEVELS = ("emergency", "crisis", "urgent")
 
 
 @dataclass
-class LevelModel:
+class LevelModel(SavedFields):
     """Character n-grams + dense embeddings, one multinomial logistic regression."""
 
+    model_file: ClassVar[str] = "alarm_level.joblib"
     c: float = 8.0
     dense_weight: float = 1.5
     vectoriser: Any = None
@@ -55,19 +55,6 @@ class LevelModel:
         row = self.classifier.predict_proba(self._features([text], encode))[0]
         return {str(level): float(p) for level, p in zip(self.classifier.classes_, row,
                                                           strict=True)}
-
-    def save(self, directory: Path) -> None:
-        """Write the fitted model into ``directory``."""
-        import joblib
-
-        joblib.dump(self.__dict__, directory / MODEL_FILE)
-
-    @classmethod
-    def load(cls, directory: Path) -> LevelModel:
-        """Read a model written by :meth:`save`."""
-        import joblib
-
-        return cls(**joblib.load(directory / MODEL_FILE))
 
 
 def most_likely(probabilities: Dict[str, float], default: str) -> str:
