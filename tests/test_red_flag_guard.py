@@ -121,6 +121,18 @@ def test_a_classifier_alone_alarm_takes_the_level_classifiers_level(guard, spacy
     assert out["entities"] == {"red_flag_level": "emergency", "safety_instruction": "emergency"}
 
 
+@pytest.mark.parametrize("crisis_score, level", [(0.1, "emergency"), (0.4, "crisis")])
+def test_a_classifier_alone_crisis_needs_the_crisis_model_half_agreeing(
+    guard, spacy_model, crisis_score, level
+):
+    levels = {"emergency": 0.3, "urgent": 0.1, "crisis": 0.6}
+    crisis = {"score": crisis_score, "threshold": 0.7, "flagged": False, "sentence": "x",
+              "start": 0, "end": 1, "router_urgent": 0.99}
+    out = parse(guard, spacy_model, "that will be all for today, goodbye", "urgent_symptom",
+                crisis=crisis, alarm_level=levels)
+    assert out["entities"]["red_flag_level"] == level
+
+
 def test_the_rules_level_is_never_changed_by_the_level_classifier(guard, spacy_model):
     levels = {"emergency": 0.1, "urgent": 0.1, "crisis": 0.8}
     out = parse(guard, spacy_model, "my chest is heavy", "urgent_symptom", alarm_level=levels)
