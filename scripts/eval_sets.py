@@ -72,6 +72,11 @@ HELD_OUT: Tuple[SetSpec, ...] = (
             "fifth blind tuning set (2026-12-02): 366 routing items, 60 red flags, 60 look-alikes"),
     SetSpec("persona dev 5, safety", ROOT / "eval" / "persona_dev5_safety.yml", "persona", False,
             True, "fifth blind safety tuning set (2026-12-02): 170 red flags, 180 look-alikes"),
+    SetSpec("persona dev 6", ROOT / "eval" / "persona_dev6.yml", "persona", False, True,
+            "sixth blind tuning set (2026-12-02): 337 routing items, 60 red flags, 60 look-alikes, "
+            "a seventh persona (voice dictation)"),
+    SetSpec("persona dev 6, safety", ROOT / "eval" / "persona_dev6_safety.yml", "persona", False,
+            True, "sixth blind safety tuning set (2026-12-02): 160 red flags, 170 look-alikes"),
     SetSpec("team NLU test", ROOT / "tests" / "nlu_test.yml", "rasa_nlu", True, True,
             "the team's own set (written next to the training data: it can flatter)"),
     SetSpec("team safety set", ROOT / "tests" / "safety_set.yml", "safety", True, True,

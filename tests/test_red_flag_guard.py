@@ -107,6 +107,28 @@ def test_a_negation_word_with_no_symptom_found_outweighs_only_an_unsure_classifi
     assert out["intent"] == intent
 
 
+@pytest.mark.parametrize("confidence, intent", [(0.999, "urgent_symptom"), (0.98, "nlu_fallback")])
+def test_a_strong_message_cue_outweighs_all_but_a_nearly_certain_classifier(
+    guard, spacy_model, confidence, intent
+):
+    text = "something is really wrong with him since lunch, no cough though"
+    out = parse(guard, spacy_model, text, "urgent_symptom", confidence)
+    assert out["red_flag"]["cue"] == "negated"
+    assert out["intent"] == intent
+
+
+@pytest.mark.parametrize("confidence, intent", [(0.999, "urgent_symptom"), (0.99, "nlu_fallback")])
+def test_the_rules_suppression_yields_only_to_a_nearly_certain_classifier(
+    guard, spacy_model, confidence, intent
+):
+    out = parse(guard, spacy_model, "no fever and no numbness, just sore", "urgent_symptom",
+                confidence)
+    assert out["red_flag"]["suppressed"]
+    assert out["intent"] == intent
+    if intent == "urgent_symptom":  # the rules found nothing current: no evidence to alert on
+        assert out["red_flag"]["evidence"] == []
+
+
 def test_the_classifier_alone_gives_the_urgent_instruction_without_evidence(guard, spacy_model):
     out = parse(guard, spacy_model, "something feels really wrong with me", "urgent_symptom")
     assert out["intent"] == "urgent_symptom"

@@ -90,6 +90,12 @@ def test_rule_layer_examples(judge, text, level):
         ("had a fever last week, gone now", None),
         ("I've had numb feet for 20 years from my diabetes", None),
         ("my mom is clutching her chest, she had vertebroplasty last week", "emergency"),
+        # a reading in the fever range near a temperature word or shivering, typed or dictated
+        ("checked it and the thermometer finally reads 38.9, she is shivering", "urgent"),
+        ("102.1 n shivering all nite", "urgent"),
+        ("his temperature is a hundred and two and he wont eat", "urgent"),
+        ("the thermometer reads 100.2 this morning", None),
+        ("he has chills since lunch, we measured 37.4", None),
         # crisis statements, also in a question or an "if"
         ("I want to kill myself", "crisis"),
         ("i dont want to wake up tomorrow", "crisis"),

@@ -14,6 +14,11 @@ and every one of them was negated, resolved, history or a general question ("no 
 a classifier at least ``classifier_over_cue`` sure: a question, and a verb's "not" with
 nothing denied ("he not feel it", "I don't see the point anymore"), where the negation
 is the symptom; on the blind tuning sets this caught 21 more red flags for 1 more alarm.
+The other message cues, and a suppression of the words the rules found, yield only to a
+classifier nearly certain (``classifier_over_strong_cue``, ``classifier_over_rules``): a
+message-wide cue is blind to which sentence it belongs to ("site looks ok. no cough" beside
+"febrile 38.7 w/ chills"): on the blind tuning sets, 20 red flags the router was over 0.99
+sure of were cancelled that way (14 of them on the sixth, fresh set), against 2 look-alikes.
 When the classifier's best guess is something else, its share for ``urgent_symptom`` is
 taken out and the rest renormalised, since the rules have ruled a red flag out
 (:func:`discount_alarm_class`). An alarm on a message written in Spanish (Spanish rules,
@@ -138,15 +143,19 @@ class RedFlagGuard(GraphComponent):
         """Two thresholds for classifier-only alarms.
 
         ``classifier_over_cue``: how sure the router must be to outweigh a weak message cue;
-        ``crisis_level_floor``: the crisis model's sentence score below which such an alarm
-        cannot be a crisis.
+        ``classifier_over_strong_cue``: any other message cue; ``classifier_over_rules``:
+        the rules' own suppression of the words they found; ``crisis_level_floor``: the
+        crisis model's sentence score below which such an alarm cannot be a crisis.
         """
-        return {"classifier_over_cue": 0.97, "crisis_level_floor": 0.3}
+        return {"classifier_over_cue": 0.97, "classifier_over_strong_cue": 0.99,
+                "classifier_over_rules": 0.995, "crisis_level_floor": 0.3}
 
     def __init__(self, config: Optional[Dict[str, Any]] = None) -> None:
         """The detector is built on first use, with the loaded pipeline's vocabulary."""
         settings = {**self.get_default_config(), **(config or {})}
         self._over_cue = float(settings["classifier_over_cue"])
+        self._over_strong_cue = float(settings["classifier_over_strong_cue"])
+        self._over_rules = float(settings["classifier_over_rules"])
         self._crisis_floor = float(settings["crisis_level_floor"])
         self._detector: Optional[RedFlagDetector] = None
 
@@ -205,14 +214,19 @@ class RedFlagGuard(GraphComponent):
     def _ruled_out(
         self, message: Message, assessment: Assessment, doc: Any, model: SpacyModel
     ) -> bool:
-        """Whether the rules overrule the classifier's ``urgent_symptom`` (no words found)."""
+        """Whether the rules overrule the classifier's ``urgent_symptom``.
+
+        The message cue found (if any) is kept in the parse's ``red_flag`` for review.
+        """
+        confidence = float((message.get("intent") or {}).get("confidence") or 0.0)
         if assessment.suppressed:
-            return True
+            return confidence < self._over_rules
         cue = self._detect(model).message_cue(doc)
         if cue is None:
             return False
-        confidence = float((message.get("intent") or {}).get("confidence") or 0.0)
-        return cue not in WEAK_CUES or confidence < self._over_cue
+        message.set("red_flag", {**(message.get("red_flag") or {}), "cue": cue},
+                    add_to_output=True)
+        return confidence < (self._over_cue if cue in WEAK_CUES else self._over_strong_cue)
 
     @staticmethod
     def _crisis_alarm(
