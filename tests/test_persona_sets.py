@@ -28,6 +28,8 @@ GATES: Dict[str, Tuple[float, float, float]] = {
     "persona_dev4.yml": (0.72, 0.97, 0.05),
     "persona_dev5.yml": (0.90, 0.93, 0.17),
     "persona_dev5_safety.yml": (0.80, 0.92, 0.10),
+    "persona_dev6.yml": (0.88, 0.93, 0.17),
+    "persona_dev6_safety.yml": (0.82, 0.92, 0.16),
 }
 
 
