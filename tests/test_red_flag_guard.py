@@ -117,12 +117,19 @@ def test_a_strong_message_cue_outweighs_all_but_a_nearly_certain_classifier(
     assert out["intent"] == intent
 
 
-@pytest.mark.parametrize("confidence, intent", [(0.999, "urgent_symptom"), (0.99, "nlu_fallback")])
-def test_the_rules_suppression_yields_only_to_a_nearly_certain_classifier(
-    guard, spacy_model, confidence, intent
+@pytest.mark.parametrize(
+    "text, confidence, intent",
+    [
+        ("is it normal to have a fever after kyphoplasty?", 0.995, "urgent_symptom"),
+        ("is it normal to have a fever after kyphoplasty?", 0.98, "nlu_fallback"),
+        ("no fever and no numbness, just sore", 0.9999, "nlu_fallback"),
+        ("the fever went away yesterday, all good now", 0.9999, "nlu_fallback"),
+    ],
+)
+def test_the_rules_suppression_yields_only_when_asked_about_to_a_nearly_certain_classifier(
+    guard, spacy_model, text, confidence, intent
 ):
-    out = parse(guard, spacy_model, "no fever and no numbness, just sore", "urgent_symptom",
-                confidence)
+    out = parse(guard, spacy_model, text, "urgent_symptom", confidence)
     assert out["red_flag"]["suppressed"]
     assert out["intent"] == intent
     if intent == "urgent_symptom":  # the rules found nothing current: no evidence to alert on

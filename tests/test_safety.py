@@ -112,6 +112,43 @@ def test_rule_layer_generalises(judge, text, level):
 @pytest.mark.parametrize(
     "text,level",
     [
+        ("my wife is not able to pee since this morning", "emergency"),
+        ("he hasn't been able to hold his water since lunch", "emergency"),
+        ("next thing i knew i was lying on the bathroom floor", "emergency"),
+        ("grandpa won't really wake up, he just mumbles", "emergency"),
+        ("she fell down like asleep and did not answer me", "emergency"),
+        ("both my feet have fallen asleep and it won't come back", "urgent"),
+        ("the dressing is full of blood this morning", "urgent"),
+        ("blood from the little hole in my back", "urgent"),
+        ("there is yellow stuff coming out of the needle spot", "urgent"),
+        ("the spot on his lower back is oozing again", "urgent"),
+        ("my dad says he wants to kill himself", "crisis"),
+        ("i have put my affairs in order and said goodbye", "crisis"),
+        ("no le encuentro sentido a vivir", "crisis"),
+        ("todos estarían mejor sin mí", "crisis"),
+        ("no fever, no problem with the urine, walking well", None),
+        ("i almost passed out when i saw the bill", None),
+        ("my friend told me her legs went numb after her kyphoplasty", None),
+        ("i had a nightmare that i could not move my legs", None),
+        ("i am anxious about paralysis, what are the odds", None),
+        ("had a small fever the first evening, it was gone by morning", None),
+        ("my fever is finished now, can i book the procedure", None),
+        ("my feet have been numb for like years because of my diabetes", None),
+        ("my legs always go numb when i kneel in the garden", None),
+        ("he fainted once in a hospital years back, will he be sedated", None),
+        ("could my legs go numb after the cement?", None),
+        ("my mom is going to kill herself cleaning the house before the surgery", None),
+        ("i dont know if you need my insurance card", None),
+    ],
+)
+def test_rule_layer_reads_described_events_and_spares_hearsay_and_history(judge, text, level):
+    """Described fainting, retention, bleeding; hearsay, dreams, idioms, chronic or told once."""
+    assert judge(text) == level
+
+
+@pytest.mark.parametrize(
+    "text,level",
+    [
         ("tengo dolor de pecho desde la mañana", "emergency"),
         ("no puedo respirar bien", "emergency"),
         ("mi mamá no puede mover las piernas", "emergency"),

@@ -14,11 +14,13 @@ and every one of them was negated, resolved, history or a general question ("no 
 a classifier at least ``classifier_over_cue`` sure: a question, and a verb's "not" with
 nothing denied ("he not feel it", "I don't see the point anymore"), where the negation
 is the symptom; on the blind tuning sets this caught 21 more red flags for 1 more alarm.
-The other message cues, and a suppression of the words the rules found, yield only to a
-classifier nearly certain (``classifier_over_strong_cue``, ``classifier_over_rules``): a
-message-wide cue is blind to which sentence it belongs to ("site looks ok. no cough" beside
-"febrile 38.7 w/ chills"): on the blind tuning sets, 20 red flags the router was over 0.99
-sure of were cancelled that way (14 of them on the sixth, fresh set), against 2 look-alikes.
+The other message cues yield only to a classifier nearly certain
+(``classifier_over_strong_cue``): a message-wide cue is blind to which sentence it belongs
+to ("site looks ok. no cough" beside "febrile 38.7 w/ chills"). The rules' own suppression
+of the words they found yields to a classifier ``classifier_over_rules`` sure only when the
+words were asked about, never when denied, resolved or under the fever threshold
+(:data:`OPEN_SUPPRESSIONS`): the router was over 0.995 sure of "not short of breath at all,
+walking fine" and "no swelling in my calves".
 When the classifier's best guess is something else, its share for ``urgent_symptom`` is
 taken out and the rest renormalised, since the rules have ruled a red flag out
 (:func:`discount_alarm_class`). An alarm on a message written in Spanish (Spanish rules,
@@ -42,7 +44,7 @@ from rasa.shared.nlu.training_data.message import Message
 from addons.nlu.alarm_level import LEVEL_KEY
 from addons.nlu.crisis import CRISIS_KEY
 from addons.nlu.safety_marks import URGENT_INTENT
-from addons.safety.cues import WEAK_CUES
+from addons.safety.cues import OPEN_SUPPRESSIONS, WEAK_CUES
 from addons.safety.detector import CRISIS, URGENT, Assessment, RedFlagDetector
 from addons.safety.language import looks_spanish
 from addons.safety.level_model import most_likely
@@ -144,11 +146,12 @@ class RedFlagGuard(GraphComponent):
 
         ``classifier_over_cue``: how sure the router must be to outweigh a weak message cue;
         ``classifier_over_strong_cue``: any other message cue; ``classifier_over_rules``:
-        the rules' own suppression of the words they found; ``crisis_level_floor``: the
-        crisis model's sentence score below which such an alarm cannot be a crisis.
+        the rules' own suppression of words they found asked about (never denied ones);
+        ``crisis_level_floor``: the crisis model's sentence score below which such an alarm
+        cannot be a crisis.
         """
-        return {"classifier_over_cue": 0.97, "classifier_over_strong_cue": 0.99,
-                "classifier_over_rules": 0.995, "crisis_level_floor": 0.3}
+        return {"classifier_over_cue": 0.97, "classifier_over_strong_cue": 0.997,
+                "classifier_over_rules": 0.99, "crisis_level_floor": 0.3}
 
     def __init__(self, config: Optional[Dict[str, Any]] = None) -> None:
         """The detector is built on first use, with the loaded pipeline's vocabulary."""
@@ -220,7 +223,8 @@ class RedFlagGuard(GraphComponent):
         """
         confidence = float((message.get("intent") or {}).get("confidence") or 0.0)
         if assessment.suppressed:
-            return confidence < self._over_rules
+            reasons = {f.suppressed_by for f in assessment.suppressed}
+            return not reasons <= OPEN_SUPPRESSIONS or confidence < self._over_rules
         cue = self._detect(model).message_cue(doc)
         if cue is None:
             return False

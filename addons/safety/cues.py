@@ -17,8 +17,12 @@ _CLAUSE_WORDS = {
 }
 QUESTION, VERB_NEGATION = "question", "verb_negation"
 WEAK_CUES = frozenset({QUESTION, VERB_NEGATION})  # message cues a sure classifier outweighs
+# Suppressions that leave the words standing (asked about, not denied): only these of the
+# rules' own verdicts may a nearly certain classifier outweigh.
+OPEN_SUPPRESSIONS = frozenset({QUESTION, "hypothetical"})
 _LIST_ITEM = 3  # words in one item of a denied list ("short of breath")
 _ABILITY = {"ca", "can", "could", "wo", "will", "do", "does", "did", "would"}  # "can't breathe"
+_POSSIBILITY = {"could", "will", "would", "might", "may", "can"}  # "could my ... ?"
 _MODAL = {"ca", "can", "could", "wo", "will", "would", "should", "might", "may", "must"}
 _NUMBER = re.compile(r"^(\d{2,3}(?:[.,]\d+)?)")
 _FEVER_WORD = re.compile(r"fe+a?ve?r|fevr|fevor|temp|thermometer|fiebre|calentura|febril|escalofr")
@@ -220,6 +224,8 @@ class Cues:
             return True
         signs = set(report["state_verbs"]) | set(report["body_parts"])
         for i, token in enumerate(tokens):
+            if i and tokens[i - 1].lower_ in _POSSIBILITY:
+                continue  # "could my legs go numb?": asked about, not reported
             if token.lower_ in report["possessive"]:
                 following = {t.lower_ for t in tokens[i + 1 : i + 4]}
                 if following & signs:
