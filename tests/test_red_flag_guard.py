@@ -136,6 +136,25 @@ def test_the_rules_suppression_yields_only_when_asked_about_to_a_nearly_certain_
         assert out["red_flag"]["evidence"] == []
 
 
+@pytest.mark.parametrize("confidence, intent", [(0.997, "urgent_symptom"), (0.99, "nlu_fallback")])
+def test_a_denial_in_a_message_of_several_parts_yields_to_a_nearly_certain_classifier(
+    guard, spacy_model, confidence, intent
+):
+    text = "No fever. He is just not himself since lunch, something is off with him."
+    out = parse(guard, spacy_model, text, "urgent_symptom", confidence)
+    assert [f["reason"] for f in out["red_flag"]["suppressed"]] == ["negated"]
+    assert out["intent"] == intent
+
+
+@pytest.mark.parametrize("confidence, intent", [(0.85, "urgent_symptom"), (0.6, "nlu_fallback")])
+def test_the_classifier_alone_alarms_only_when_sure(guard, spacy_model, confidence, intent):
+    out = parse(guard, spacy_model, "good morning, home health nurse here", "urgent_symptom",
+                confidence)
+    assert out["red_flag"]["concepts"] == [] and out["red_flag"]["suppressed"] == []
+    assert out["intent"] == intent
+    assert bool(out["entities"]) == (intent == "urgent_symptom")
+
+
 def test_the_classifier_alone_gives_the_urgent_instruction_without_evidence(guard, spacy_model):
     out = parse(guard, spacy_model, "something feels really wrong with me", "urgent_symptom")
     assert out["intent"] == "urgent_symptom"

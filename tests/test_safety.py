@@ -139,6 +139,11 @@ def test_rule_layer_generalises(judge, text, level):
         ("could my legs go numb after the cement?", None),
         ("my mom is going to kill herself cleaning the house before the surgery", None),
         ("i dont know if you need my insurance card", None),
+        ("the dressing got soaked in the shower, should i change it", None),
+        ("this paperwork has my blood pressure through the roof", None),
+        ("pt had syncope in 2019 (vasovagal), no recurrence. GA or MAC?", None),
+        ("her back pain suddenly went through the roof today", "urgent"),
+        ("i saw blood soaking through the bandage in the shower", "urgent"),
     ],
 )
 def test_rule_layer_reads_described_events_and_spares_hearsay_and_history(judge, text, level):

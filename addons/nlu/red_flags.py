@@ -15,13 +15,17 @@ a classifier at least ``classifier_over_cue`` sure: a question, and a verb's "no
 nothing denied ("he not feel it", "I don't see the point anymore"), where the negation
 is the symptom; on the blind tuning sets this caught 21 more red flags for 1 more alarm.
 The other message cues yield only to a classifier nearly certain
-(``classifier_over_strong_cue``): a message-wide cue is blind to which sentence it belongs
-to ("site looks ok. no cough" beside "febrile 38.7 w/ chills"). The rules' own suppression
-of the words they found yields to a classifier ``classifier_over_rules`` sure only when the
-words were asked about, never when denied, resolved or under the fever threshold
-(:data:`OPEN_SUPPRESSIONS`): the router was over 0.995 sure of "not short of breath at all,
+(``classifier_over_strong_cue``), since in a message of several parts a message-wide cue
+is blind to which part it belongs to ("site looks ok. no cough" beside "febrile 38.7 w/
+chills"); in a message of one part it is nearly final. The rules' own suppression of the
+words they found yields to a sure classifier when the words were asked about
+(:data:`OPEN_SUPPRESSIONS`); when they were denied, resolved or under the fever line, only
+in a message of several parts ("no fever at all, but since this morning both feet feel
+asleep"), never in one: the router was over 0.995 sure of "not short of breath at all,
 walking fine" and "no swelling in my calves".
-When the classifier's best guess is something else, its share for ``urgent_symptom`` is
+The router alone (no symptom words found) alarms only when at least
+``classifier_alone_floor`` sure; below it the patient gets the suggestion menu. When the
+classifier's best guess is something else, its share for ``urgent_symptom`` is
 taken out and the rest renormalised, since the rules have ruled a red flag out
 (:func:`discount_alarm_class`). An alarm on a message written in Spanish (Spanish rules,
 the router's ``spanish`` intent, or Spanish function words) gets the Spanish instruction.
@@ -44,7 +48,7 @@ from rasa.shared.nlu.training_data.message import Message
 from addons.nlu.alarm_level import LEVEL_KEY
 from addons.nlu.crisis import CRISIS_KEY
 from addons.nlu.safety_marks import URGENT_INTENT
-from addons.safety.cues import OPEN_SUPPRESSIONS, WEAK_CUES
+from addons.safety.cues import OPEN_SUPPRESSIONS, WEAK_CUES, several_parts
 from addons.safety.detector import CRISIS, URGENT, Assessment, RedFlagDetector
 from addons.safety.language import looks_spanish
 from addons.safety.level_model import most_likely
@@ -145,20 +149,29 @@ class RedFlagGuard(GraphComponent):
         """Two thresholds for classifier-only alarms.
 
         ``classifier_over_cue``: how sure the router must be to outweigh a weak message cue;
-        ``classifier_over_strong_cue``: any other message cue; ``classifier_over_rules``:
-        the rules' own suppression of words they found asked about (never denied ones);
-        ``crisis_level_floor``: the crisis model's sentence score below which such an alarm
-        cannot be a crisis.
+        ``classifier_over_strong_cue``: any other message cue in a message of several
+        parts, ``classifier_over_single_part_cue`` in a message of one;
+        ``classifier_over_rules``: the rules' own suppression of words they found asked
+        about; ``classifier_over_denial``: of words denied, resolved or under the fever line,
+        in a message of several parts (in a message of one, the denial is final);
+        ``classifier_alone_floor``: how sure the router must be to alarm on a message the
+        rules found no symptom words in; ``crisis_level_floor``: the crisis model's
+        sentence score below which such an alarm cannot be a crisis.
         """
-        return {"classifier_over_cue": 0.97, "classifier_over_strong_cue": 0.997,
-                "classifier_over_rules": 0.99, "crisis_level_floor": 0.3}
+        return {"classifier_over_cue": 0.97, "classifier_over_strong_cue": 0.99,
+                "classifier_over_single_part_cue": 0.997, "classifier_over_rules": 0.99,
+                "classifier_over_denial": 0.995, "classifier_alone_floor": 0.8,
+                "crisis_level_floor": 0.3}
 
     def __init__(self, config: Optional[Dict[str, Any]] = None) -> None:
         """The detector is built on first use, with the loaded pipeline's vocabulary."""
         settings = {**self.get_default_config(), **(config or {})}
         self._over_cue = float(settings["classifier_over_cue"])
         self._over_strong_cue = float(settings["classifier_over_strong_cue"])
+        self._over_single_cue = float(settings["classifier_over_single_part_cue"])
         self._over_rules = float(settings["classifier_over_rules"])
+        self._over_denial = float(settings["classifier_over_denial"])
+        self._alone_floor = float(settings["classifier_alone_floor"])
         self._crisis_floor = float(settings["crisis_level_floor"])
         self._detector: Optional[RedFlagDetector] = None
 
@@ -193,7 +206,9 @@ class RedFlagGuard(GraphComponent):
                 self._crisis_alarm(message, assessment, crisis, spanish)
             elif assessment.level is not None:
                 _alarm(message, assessment, assessment.level, spanish)
-            elif intent == URGENT_INTENT and self._ruled_out(message, assessment, doc, model):
+            elif intent == URGENT_INTENT and (
+                self._ruled_out(message, assessment, doc, model) or self._unsure(message)
+            ):
                 _set_intent(message, FALLBACK_INTENT, 0.0)
             elif intent == URGENT_INTENT:  # the level model's verdict, else the urgent line
                 _alarm(message, assessment, self._classifier_level(message), spanish)
@@ -214,6 +229,17 @@ class RedFlagGuard(GraphComponent):
             levels.pop(CRISIS, None)
         return most_likely(levels, URGENT)
 
+    def _unsure(self, message: Message) -> bool:
+        """Whether the router alone is too unsure to alarm (the rules found no words).
+
+        On the blind tuning sets every red flag the router alone caught was over 0.94 sure;
+        under 0.8 it alarmed only on look-alikes ("good am, home health RN here", "my back
+        pain is why i'm getting kyphoplasty"). The patient gets the suggestion menu, where
+        the symptom topic is one of the choices.
+        """
+        confidence = float((message.get("intent") or {}).get("confidence") or 0.0)
+        return confidence < self._alone_floor
+
     def _ruled_out(
         self, message: Message, assessment: Assessment, doc: Any, model: SpacyModel
     ) -> bool:
@@ -223,14 +249,18 @@ class RedFlagGuard(GraphComponent):
         """
         confidence = float((message.get("intent") or {}).get("confidence") or 0.0)
         if assessment.suppressed:
-            reasons = {f.suppressed_by for f in assessment.suppressed}
-            return not reasons <= OPEN_SUPPRESSIONS or confidence < self._over_rules
+            if {f.suppressed_by for f in assessment.suppressed} <= OPEN_SUPPRESSIONS:
+                return confidence < self._over_rules
+            return not several_parts(doc) or confidence < self._over_denial
         cue = self._detect(model).message_cue(doc)
         if cue is None:
             return False
         message.set("red_flag", {**(message.get("red_flag") or {}), "cue": cue},
                     add_to_output=True)
-        return confidence < (self._over_cue if cue in WEAK_CUES else self._over_strong_cue)
+        if cue in WEAK_CUES:
+            return confidence < self._over_cue
+        over = self._over_strong_cue if several_parts(doc) else self._over_single_cue
+        return confidence < over
 
     @staticmethod
     def _crisis_alarm(

@@ -233,6 +233,21 @@ class Cues:
         return False
 
 
+_CONTRAST = {"but", "however", "though", "although", "except", "yet", "pero", "aunque"}
+
+
+def several_parts(doc: Any) -> bool:
+    """Whether a message says more than one thing: two sentences, or a contrast ("but").
+
+    A message-wide cue or a denial may then belong to another part than the symptom.
+    """
+    if any(t.lower_ in _CONTRAST for t in doc):
+        return True
+    _, sentence = segments(doc)
+    words = [sum(1 for t in doc if sentence[t.i] == n and not t.is_punct) for n in set(sentence)]
+    return sum(1 for w in words if w >= 2) > 1
+
+
 def segments(doc: Any) -> Tuple[List[int], List[int]]:
     """Clause and sentence number of every token."""
     clause, sentence = [], []
