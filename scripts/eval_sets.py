@@ -77,6 +77,9 @@ HELD_OUT: Tuple[SetSpec, ...] = (
             "a seventh persona (voice dictation)"),
     SetSpec("persona dev 6, safety", ROOT / "eval" / "persona_dev6_safety.yml", "persona", False,
             True, "sixth blind safety tuning set (2026-12-02): 160 red flags, 170 look-alikes"),
+    SetSpec("persona dev 7, safety", ROOT / "eval" / "persona_dev7_safety.yml", "persona", False,
+            True, "seventh blind safety set (2026-12-02): 160 red flags, 170 look-alikes; "
+            "scored once before any tuning on it"),
     SetSpec("team NLU test", ROOT / "tests" / "nlu_test.yml", "rasa_nlu", True, True,
             "the team's own set (written next to the training data: it can flatter)"),
     SetSpec("team safety set", ROOT / "tests" / "safety_set.yml", "safety", True, True,

@@ -23,15 +23,28 @@ OPEN_SUPPRESSIONS = frozenset({QUESTION, "hypothetical"})
 _LIST_ITEM = 3  # words in one item of a denied list ("short of breath")
 _ABILITY = {"ca", "can", "could", "wo", "will", "do", "does", "did", "would"}  # "can't breathe"
 _POSSIBILITY = {"could", "will", "would", "might", "may", "can"}  # "could my ... ?"
+_UNSURE = {"know", "sure"}  # "idk if i've wet myself": not knowing is no denial
 _MODAL = {"ca", "can", "could", "wo", "will", "would", "should", "might", "may", "must"}
 _NUMBER = re.compile(r"^(\d{2,3}(?:[.,]\d+)?)")
 _FEVER_WORD = re.compile(r"fe+a?ve?r|fevr|fevor|temp|thermometer|fiebre|calentura|febril|escalofr")
+
+
+# "weak ever since" with nothing recent after it: since the past event the sentence tells of
+_EVER_SINCE = re.compile(
+    r"\bever since\b(?!\s+(the|my|his|her|their|yesterday|last|this|then|surgery|procedure|"
+    r"kyphoplasty|vertebroplasty|cement|i|he|she|we|they)\b)"
+)
 
 
 # "it hasn't gone away", "that never settled": the resolution is denied
 _NOT_OVER = re.compile(
     r"n't|(?<![a-z])(not|never|no|hasnt|havent|isnt|wasnt|didnt|wont|nt)(?![a-z])"
 )
+
+
+def _unsure_before(doc: Any, i: int) -> bool:
+    """An "if" after not knowing ("idk if i've wet myself", "not sure whether") reports."""
+    return any(doc[j].lower_ in _UNSURE for j in range(max(0, i - 2), i))
 
 
 def _joined(tokens: Iterable[Any]) -> str:
@@ -69,12 +82,17 @@ class Cues:
             self._denied_in_list(sentence_tokens, clause, start)
         ):
             return "negated"
-        if _phrase_in(sentence_text, cues["context"]["phrases"]) or _phrase_in(
-            clause_text, cues["context"]["clause_phrases"]
+        if (
+            _phrase_in(sentence_text, cues["context"]["phrases"])
+            or _phrase_in(clause_text, cues["context"]["clause_phrases"])
+            or (concept.get("level") != "crisis" and (
+                _phrase_in(sentence_text, cues["context"].get("animals") or ())
+                or _phrase_in(clause_text, cues["context"].get("animals_in_clause") or ())))
         ):
             return "context"
         if "hypothetical" not in keep and any(
-            t.lower_ in cues["hypothetical"] for t in clause_tokens if t.i < start
+            t.lower_ in cues["hypothetical"] and not _unsure_before(doc, t.i)
+            for t in clause_tokens if t.i < start
         ):
             return "hypothetical"
         if "resolved" not in keep and (
@@ -110,6 +128,7 @@ class Cues:
         before = [
             t for t in clause_tokens
             if start - window <= t.i < start and not (t.i > 0 and doc[t.i - 1].lower_ in _MODAL)
+            and not (t.i + 1 < len(doc) and doc[t.i + 1].lower_ in _UNSURE)
         ]
         inside = [t for t in doc[start + 1 : end] if doc[t.i - 1].lower_ not in _ABILITY]
         return any(t.lower_ in negations for t in before + inside)
@@ -165,6 +184,8 @@ class Cues:
         )
         if _phrase_in(clause_text, past.get("chronic") or ()):
             return True  # "weak since her stroke", "numb 4ever bc of diabetes": not new
+        if told_as_past:  # "a stroke ten years ago and her leg has been weak ever since"
+            clause_text = _EVER_SINCE.sub("", clause_text)
         return told_as_past and not _phrase_in(clause_text, self._cues["present"]["phrases"])
 
     def _general_question(self, tokens: List[Any]) -> bool:
