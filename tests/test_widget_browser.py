@@ -214,8 +214,12 @@ def test_lost_connection_is_shown_and_nothing_typed_is_lost(browser, servers, do
     from playwright.sync_api import expect
 
     sockets: List[Any] = []
+    down = {"now": False}  # while down, a reconnecting websocket is refused too
 
     def through(ws: Any) -> None:
+        if down["now"]:
+            ws.close()
+            return
         ws.connect_to_server()
         sockets.append(ws)
 
@@ -232,6 +236,7 @@ def test_lost_connection_is_shown_and_nothing_typed_is_lost(browser, servers, do
         widget.page.wait_for_timeout(100)
     assert sockets, "the widget should talk over a websocket"
 
+    down["now"] = True
     context.route(re.compile(r"/socket\.io/"), lambda route: route.abort())
     for ws in sockets:
         ws.close()
@@ -244,6 +249,7 @@ def test_lost_connection_is_shown_and_nothing_typed_is_lost(browser, servers, do
     expect(status).to_contain_text("Not connected")
     assert widget.bubbles("user").count() == 0
 
+    down["now"] = False
     context.unroute(re.compile(r"/socket\.io/"))
     expect(status).to_be_hidden()
     widget.input.press("Enter")
