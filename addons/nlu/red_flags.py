@@ -60,6 +60,11 @@ INSTRUCTION_ENTITY = "safety_instruction"
 SPACY_DOC = "text_spacy_doc"
 
 
+def _confidence(message: Message) -> float:
+    """The confidence of the message's current intent (0 when there is none)."""
+    return float((message.get("intent") or {}).get("confidence") or 0.0)
+
+
 def _set_intent(message: Message, name: str, confidence: float) -> None:
     ranking = [r for r in message.get("intent_ranking") or [] if r.get("name") != name]
     message.set("intent", {"name": name, "confidence": confidence}, add_to_output=True)
@@ -237,8 +242,7 @@ class RedFlagGuard(GraphComponent):
         pain is why i'm getting kyphoplasty"). The patient gets the suggestion menu, where
         the symptom topic is one of the choices.
         """
-        confidence = float((message.get("intent") or {}).get("confidence") or 0.0)
-        return confidence < self._alone_floor
+        return _confidence(message) < self._alone_floor
 
     def _ruled_out(
         self, message: Message, assessment: Assessment, doc: Any, model: SpacyModel
@@ -247,7 +251,7 @@ class RedFlagGuard(GraphComponent):
 
         The message cue found (if any) is kept in the parse's ``red_flag`` for review.
         """
-        confidence = float((message.get("intent") or {}).get("confidence") or 0.0)
+        confidence = _confidence(message)
         if assessment.suppressed:
             if {f.suppressed_by for f in assessment.suppressed} <= OPEN_SUPPRESSIONS:
                 return confidence < self._over_rules
