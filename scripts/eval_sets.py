@@ -80,6 +80,9 @@ HELD_OUT: Tuple[SetSpec, ...] = (
     SetSpec("persona dev 7, safety", ROOT / "eval" / "persona_dev7_safety.yml", "persona", False,
             True, "seventh blind safety set (2026-12-02): 160 red flags, 170 look-alikes; "
             "scored once before any tuning on it"),
+    SetSpec("persona dev 8, safety", ROOT / "eval" / "persona_dev8_safety.yml", "persona", False,
+            True, "eighth blind safety set (2026-12-02, session 7): 160 red flags, 170 "
+            "look-alikes; scored once before the session's guard change"),
     SetSpec("team NLU test", ROOT / "tests" / "nlu_test.yml", "rasa_nlu", True, True,
             "the team's own set (written next to the training data: it can flatter)"),
     SetSpec("team safety set", ROOT / "tests" / "safety_set.yml", "safety", True, True,

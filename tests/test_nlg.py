@@ -30,6 +30,10 @@ DOMAIN = Domain.from_dict(
                 {"text": "Recovery takes weeks.", "metadata": {"title": "Recovery time"}},
                 {"channel": "twilio", "text": "Weeks."},
             ],
+            "utter_safety_check_urgent": [
+                {"text": "If this is happening now, call {clinic_urgent_phone}."},
+                {"channel": "twilio", "text": "Now? Call {clinic_urgent_phone}."},
+            ],
             "utter_ask": [
                 {"text": "Shall we book?", "buttons": BUTTONS, "image": "https://x.org/a.png",
                  "custom": {"kind": "card"}, "metadata": {"title": "Ask"}},
@@ -223,3 +227,42 @@ def test_the_refresh_interval_comes_from_the_settings(settings_env):
     assert ClinicNaturalLanguageGenerator(domain=DOMAIN).answers.refresh_seconds == 3.0
     settings_env(ANSWERS_REFRESH_SECONDS="600")  # never more than a minute
     assert ClinicNaturalLanguageGenerator(domain=DOMAIN).answers.refresh_seconds == 60.0
+
+
+def checked_tracker(check: str = "urgent") -> DialogueStateTracker:
+    """A conversation whose latest message had a finding the router ruled out."""
+    from rasa.shared.core.events import UserUttered
+
+    parse = {"intent": {"name": "faq", "confidence": 0.99}, "entities": [],
+             "red_flag": {"level": check, "evidence": ["legs could go numb"], "check": check}}
+    message = UserUttered("could my legs go numb", parse_data=parse)  # type: ignore[arg-type]
+    return DialogueStateTracker.from_events("u", [message])
+
+
+@pytest.mark.parametrize("channel, check", [("rest", "If this is happening now, call "),
+                                            ("twilio", "Now? Call ")])
+async def test_the_first_answer_to_a_checked_message_ends_with_the_safety_check(channel, check):
+    nlg = ClinicNaturalLanguageGenerator(domain=DOMAIN)
+    out = await nlg.generate("utter_faq/recovery_time", checked_tracker(), channel)
+    assert out is not None
+    answer, added = out["text"].split("\n\n")
+    assert answer in ("Recovery takes weeks.", "Weeks.")
+    assert added == check + get_settings().clinic.urgent_phone + "."
+    assert out.get("metadata") == ({"title": "Recovery time"} if channel == "rest" else None)
+
+
+async def test_only_the_first_answer_after_the_message_gets_the_safety_check():
+    from rasa.shared.core.events import BotUttered
+
+    conversation = checked_tracker()
+    conversation.update(BotUttered("Recovery takes weeks."))
+    nlg = ClinicNaturalLanguageGenerator(domain=DOMAIN)
+    out = await nlg.generate("utter_call", conversation, "rest")
+    assert out is not None and "\n\n" not in out["text"]
+
+
+@pytest.mark.parametrize("check", ["", "unknown", None])
+async def test_no_safety_check_without_a_known_level(check):
+    nlg = ClinicNaturalLanguageGenerator(domain=DOMAIN)
+    out = await nlg.generate("utter_call", checked_tracker(check), "rest")  # type: ignore[arg-type]
+    assert out is not None and "\n\n" not in out["text"]

@@ -29,15 +29,21 @@ def guard() -> RedFlagGuard:
 
 def parse(guard: RedFlagGuard, model: SpacyModel, text: str, intent: str,
           confidence: float = 0.9, crisis: Optional[Dict[str, Any]] = None,
-          alarm_level: Optional[Dict[str, float]] = None) -> Dict[str, Any]:
+          alarm_level: Optional[Dict[str, float]] = None, urgent: float = 0.05,
+          ) -> Dict[str, Any]:
+    """Guard one message; ``urgent``: the router's share for urgent_symptom when not its guess."""
+    ranking = [{"name": intent, "confidence": confidence}]
+    if intent != "urgent_symptom":
+        ranking.append({"name": "urgent_symptom", "confidence": urgent})
+    ranking.append({"name": "faq" if intent != "faq" else "thank",
+                    "confidence": max(0.0, 1 - confidence - urgent)})
     message = Message(data={
         **({"crisis": crisis} if crisis else {}),
         **({"alarm_level": alarm_level} if alarm_level else {}),
         "text": text,
         "text_spacy_doc": model.model(normalise_for_nlu(text).lower()),
         "intent": {"name": intent, "confidence": confidence},
-        "intent_ranking": [{"name": intent, "confidence": confidence},
-                           {"name": "faq", "confidence": 1 - confidence}],
+        "intent_ranking": ranking,
     })
     guard.process([message], model)
     entities = {e["entity"]: e["value"] for e in message.get("entities") or []}
@@ -250,3 +256,41 @@ def test_a_crisis_score_below_the_threshold_changes_nothing(guard, spacy_model):
     out = parse(guard, spacy_model, text, "faq", crisis=_crisis(text, text, flagged=False))
     assert out["intent"] == "faq"
     assert "red_flag_level" not in out["entities"]
+
+
+VETO_TEXT = "what does nerve irritation mean, does it mean my legs could go numb"
+
+
+def test_a_router_that_all_but_rules_out_the_finding_gets_a_safety_check(guard, spacy_model):
+    out = parse(guard, spacy_model, VETO_TEXT, "faq", 0.98, urgent=0.0006)
+    assert out["intent"] == "faq"
+    assert "red_flag_level" not in out["entities"]
+    assert out["red_flag"]["check"] == "urgent"
+    assert out["red_flag"]["evidence"] == ["legs could go numb"]  # kept for review
+
+
+@pytest.mark.parametrize("urgent", [0.01, 0.05, 0.3])
+def test_a_router_share_at_or_over_the_veto_line_leaves_the_alarm(guard, spacy_model, urgent):
+    out = parse(guard, spacy_model, VETO_TEXT, "faq", 0.6, urgent=urgent)
+    assert out["entities"]["red_flag_level"] == "urgent"
+    assert "check" not in out["red_flag"]
+
+
+@pytest.mark.parametrize("urgent, alarm", [(0.005, True), (0.0015, False)])
+def test_a_crisis_finding_needs_a_router_far_surer_to_yield(guard, spacy_model, urgent, alarm):
+    out = parse(guard, spacy_model, "honestly I want to end it all", "faq", 0.99, urgent=urgent)
+    assert ("red_flag_level" in out["entities"]) is alarm
+    if not alarm:
+        assert out["red_flag"]["check"] == "crisis"
+
+
+def test_a_spanish_finding_never_yields_to_the_router(guard, spacy_model):
+    out = parse(guard, spacy_model, "mi esposo no puede respirar", "spanish", 0.99,
+                urgent=0.0001)
+    assert out["entities"]["safety_instruction"] == "emergency_es"
+
+
+def test_the_veto_line_is_a_setting(spacy_model):
+    strict = RedFlagGuard({"classifier_veto": 0.0})
+    out = parse(strict, spacy_model, VETO_TEXT, "faq", 0.98, urgent=0.0006)
+    assert out["entities"]["red_flag_level"] == "urgent"

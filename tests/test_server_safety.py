@@ -57,6 +57,20 @@ def test_alarm_then_continue_and_each_alarm_is_recorded(servers, server_db, doma
     assert [a.level for a in alerts_for(user)] == ["urgent"]
 
 
+def test_a_worry_about_a_risk_gets_its_answer_and_the_safety_check_no_alert(
+    servers, server_db, domain
+):
+    user = sender()
+    text = "My aunt says her legs could go numb from the cement. Is that a real risk?"
+    # the channel sends the check as a message of its own, right after the answer
+    assert servers.texts(user, text) == [
+        render(domain, "utter_faq/risks"), render(domain, "utter_safety_check_urgent")]
+    assert alerts_for(user) == []
+    # the next answer is plain again
+    assert servers.texts(user, "how long is the recovery from vertebroplasty") == [
+        render(domain, "utter_faq/recovery_time")]
+
+
 def test_staff_are_notified_by_the_worker(servers, server_db):
     user = sender()
     servers.texts(user, "my husband fainted after his vertebroplasty")
