@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # set: (min routing accuracy, min red-flag recall, max false-alarm share on look-alikes)
 GATES: Dict[str, Tuple[float, float, float]] = {
-    "persona_test.yml": (0.88, 0.94, 0.10),
+    "persona_test.yml": (0.88, 0.94, 0.08),
     "persona_dev.yml": (0.90, 0.97, 0.05),
     "persona_dev_safety.yml": (0.70, 0.97, 0.05),
     "persona_dev3.yml": (0.88, 0.97, 0.08),
@@ -30,8 +30,8 @@ GATES: Dict[str, Tuple[float, float, float]] = {
     "persona_dev5_safety.yml": (0.84, 0.96, 0.07),
     "persona_dev6.yml": (0.88, 0.95, 0.10),
     "persona_dev6_safety.yml": (0.84, 0.96, 0.08),
-    "persona_dev7_safety.yml": (0.78, 0.96, 0.14),
-    "persona_dev8_safety.yml": (0.76, 0.96, 0.12),
+    "persona_dev7_safety.yml": (0.78, 0.96, 0.08),
+    "persona_dev8_safety.yml": (0.76, 0.96, 0.09),
 }
 
 

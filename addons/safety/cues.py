@@ -9,12 +9,17 @@ only the mention it is attached to. Used by :class:`addons.safety.detector.RedFl
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
-_CLAUSE_WORDS = {
-    "but", "although", "though", "however", "so", "because", "plus", "also", "and",
-    "pero", "y", "aunque", "porque", "sino",
-}
+from addons.safety.wording import (
+    NOT_OVER,
+    joined,
+    phrase_in,
+    segments,
+    temperatures_over,
+    unnegated_phrase_in,
+)
+
 QUESTION, VERB_NEGATION = "question", "verb_negation"
 WEAK_CUES = frozenset({QUESTION, VERB_NEGATION})  # message cues a sure classifier outweighs
 # Suppressions that leave the words standing (asked about, not denied): only these of the
@@ -24,8 +29,12 @@ _LIST_ITEM = 3  # words in one item of a denied list ("short of breath")
 _ABILITY = {"ca", "can", "could", "wo", "will", "do", "does", "did", "would"}  # "can't breathe"
 _POSSIBILITY = {"could", "will", "would", "might", "may", "can"}  # "could my ... ?"
 _UNSURE = {"know", "sure"}  # "idk if i've wet myself": not knowing is no denial
+_RESOLUTION_VERBS = {
+    "stop", "stopped", "go", "gone", "went", "better", "improve", "improved", "clear",
+    "cleared", "heal", "healed", "settle", "settled", "ease", "eased", "subside", "subsided",
+    "resolve", "resolved",
+}
 _MODAL = {"ca", "can", "could", "wo", "will", "would", "should", "might", "may", "must"}
-_NUMBER = re.compile(r"^(\d{2,3}(?:[.,]\d+)?)")
 _FEVER_WORD = re.compile(r"fe+a?ve?r|fevr|fevor|temp|thermometer|fiebre|calentura|febril|escalofr")
 
 
@@ -36,25 +45,15 @@ _EVER_SINCE = re.compile(
 )
 
 
-# "it hasn't gone away", "that never settled": the resolution is denied
-_NOT_OVER = re.compile(
-    r"n't|(?<![a-z])(not|never|no|hasnt|havent|isnt|wasnt|didnt|wont|nt)(?![a-z])"
-)
-
-
 def _unsure_before(doc: Any, i: int) -> bool:
     """An "if" after not knowing ("idk if i've wet myself", "not sure whether") reports."""
     return any(doc[j].lower_ in _UNSURE for j in range(max(0, i - 2), i))
 
 
-def _joined(tokens: Iterable[Any]) -> str:
-    """Lower-cased words of ``tokens`` as written: contractions joined again ("she'll")."""
-    text = " ".join(t.lower_ for t in tokens)
-    return text.replace(" '", "'").replace(" n't", "n't").replace(" - ", "-")
-
-
-def _phrase_in(text: str, phrases: Iterable[str]) -> bool:
-    return any(re.search(r"(?<![a-z'])" + re.escape(p) + r"(?![a-z'])", text) for p in phrases)
+def _resolution_follows(doc: Any, i: int) -> bool:
+    """The negation at ``i`` denies a resolution ("has not stopped", "never went away")."""
+    after = [t.lemma_.lower() for t in doc[i + 1 : i + 3] if t.lower_ not in ("been", "yet")]
+    return bool(after) and after[0] in _RESOLUTION_VERBS
 
 
 class Cues:
@@ -74,8 +73,8 @@ class Cues:
         keep = set(concept.get("keep_when") or ())
         clause_tokens = [t for t in doc if clause[t.i] == clause[start]]
         sentence_tokens = [t for t in doc if sentence[t.i] == sentence[start]]
-        clause_text = _joined(clause_tokens)
-        sentence_text = _joined(sentence_tokens)
+        clause_text = joined(clause_tokens)
+        sentence_text = joined(sentence_tokens)
         window = int(concept.get("negation_window", 5))
         inside = bool(concept.get("negation_inside", True))
         if self._negated(doc, clause_tokens, (start, end if inside else start + 1), window) or (
@@ -83,11 +82,11 @@ class Cues:
         ):
             return "negated"
         if (
-            _phrase_in(sentence_text, cues["context"]["phrases"])
-            or _phrase_in(clause_text, cues["context"]["clause_phrases"])
+            phrase_in(sentence_text, cues["context"]["phrases"])
+            or phrase_in(clause_text, cues["context"]["clause_phrases"])
             or (concept.get("level") != "crisis" and (
-                _phrase_in(sentence_text, cues["context"].get("animals") or ())
-                or _phrase_in(clause_text, cues["context"].get("animals_in_clause") or ())))
+                phrase_in(sentence_text, cues["context"].get("animals") or ())
+                or phrase_in(clause_text, cues["context"].get("animals_in_clause") or ())))
         ):
             return "context"
         if "hypothetical" not in keep and any(
@@ -95,16 +94,23 @@ class Cues:
             for t in clause_tokens if t.i < start
         ):
             return "hypothetical"
-        if "resolved" not in keep and (
-            _phrase_in(clause_text, cues["resolved"]["phrases"])
+        back = self._recurred(doc, start, sentence)
+        if "resolved" not in keep and not back and (
+            unnegated_phrase_in(clause_text, cues["resolved"]["phrases"])
             or self._resolved_later(doc, start, clause, sentence)
         ):
             return "resolved"
-        if "history" not in keep and self._history(sentence_text, clause_text):
+        reach = joined(t for t in doc if clause[start] <= clause[t.i] <= clause[end - 1])
+        if "history" not in keep and not back and self._history(
+            sentence_text, clause_text, reach
+        ):
             return "history"
         numeric = concept.get("numeric")
         if numeric:
-            over = _temperatures_over(clause_tokens, numeric)
+            # the reading may sit in the mention itself, past a comma ("temperature like you
+            # asked, 37.1"), or in the clause where the mention ends
+            ends = {clause[start], clause[end - 1]}
+            over = temperatures_over([t for t in doc if clause[t.i] in ends], numeric)
             if over is False or (over is None and not _FEVER_WORD.search(doc[start:end].text)):
                 return "below_threshold"
         if "question" not in keep and self._general_question(sentence_tokens):
@@ -131,7 +137,9 @@ class Cues:
             and not (t.i + 1 < len(doc) and doc[t.i + 1].lower_ in _UNSURE)
         ]
         inside = [t for t in doc[start + 1 : end] if doc[t.i - 1].lower_ not in _ABILITY]
-        return any(t.lower_ in negations for t in before + inside)
+        return any(
+            t.lower_ in negations and not _resolution_follows(doc, t.i) for t in before + inside
+        )
 
     def _denied_in_list(self, sentence_tokens: List[Any], clause: List[int], start: int) -> bool:
         """A denial reaches over the short list that follows it ("pt denies CP, SOB, fever").
@@ -164,29 +172,58 @@ class Cues:
             if (sentence[t.i] == sentence[start] and clause[t.i] > clause[start])
             or sentence[t.i] == sentence[start] + 1
         ]
-        text = _joined(later)
+        text = joined(later)
         anaphors = "|".join(re.escape(a) for a in resolved["anaphors"])
         phrases = "|".join(re.escape(p) for p in resolved["later_phrases"])
         pattern = rf"(?<![a-z'])(?:{anaphors})(?:\s+\S+){{0,3}}?\s+(?:{phrases})(?![a-z'])"
-        same_sentence = _joined(t for t in later if sentence[t.i] == sentence[start])
-        told = any(not _NOT_OVER.search(m.group()) for m in re.finditer(pattern, text))
-        return told or _phrase_in(
+        same_sentence = joined(t for t in later if sentence[t.i] == sentence[start])
+        told = any(not NOT_OVER.search(m.group()) for m in re.finditer(pattern, text))
+        return told or phrase_in(
             same_sentence, resolved.get("sentence_phrases") or ()
         )
 
-    def _history(self, sentence_text: str, clause_text: str) -> bool:
-        """Told as the past or as long-standing, with nothing in the clause saying "now"."""
+    def _recurred(self, doc: Any, start: int, sentence: List[int]) -> bool:
+        """Whether the mention's sentence, after it, or the next sentence says it is back.
+
+        "turned out to be indigestion but now it is back and worse": a resolution or a
+        history that the patient says has returned does not stop the mention. "It hasn't
+        come back" does not count.
+        """
+        later = [t for t in doc if (sentence[t.i] == sentence[start] and t.i > start)
+                 or sentence[t.i] == sentence[start] + 1]
+        text = joined(later)
+        resolved = self._cues["resolved"]
+        after = resolved.get("recurred_after") or {"words": [], "phrases": []}
+        for phrase in [*(resolved.get("recurred") or ()), *after["phrases"]]:
+            for match in re.finditer(r"(?<![a-z'])" + re.escape(phrase) + r"(?![a-z'])", text):
+                before = text[:match.start()].split()
+                if NOT_OVER.search(" ".join(before[-3:])):
+                    continue
+                if phrase in after["phrases"] and not (before and before[-1] in after["words"]):
+                    continue
+                return True
+        return False
+
+    def _history(self, sentence_text: str, clause_text: str, reach: str = "") -> bool:
+        """Told as the past or as long-standing, with nothing in the clause saying "now".
+
+        ``reach``: the clauses the mention spans, where long-standing counts too ("feet
+        numb and tingly for about ten years").
+        """
         past = self._cues["past"]
         told_as_past = (
-            _phrase_in(sentence_text, past["phrases"])
-            or _phrase_in(clause_text, past["clause_phrases"])
+            phrase_in(sentence_text, past["phrases"])
+            or phrase_in(clause_text, past["clause_phrases"])
             or any(re.search(pattern, sentence_text) for pattern in past["regex"])
         )
-        if _phrase_in(clause_text, past.get("chronic") or ()):
+        span_text = f"{clause_text} {reach}"
+        if phrase_in(span_text, past.get("chronic") or ()) or any(
+            re.search(pattern, span_text) for pattern in past.get("chronic_regex") or ()
+        ):
             return True  # "weak since her stroke", "numb 4ever bc of diabetes": not new
         if told_as_past:  # "a stroke ten years ago and her leg has been weak ever since"
             clause_text = _EVER_SINCE.sub("", clause_text)
-        return told_as_past and not _phrase_in(clause_text, self._cues["present"]["phrases"])
+        return told_as_past and not phrase_in(clause_text, self._cues["present"]["phrases"])
 
     def _general_question(self, tokens: List[Any]) -> bool:
         """A question about the symptom as a topic ("is numbness a common risk?").
@@ -196,8 +233,8 @@ class Cues:
         """
         if not self._is_question(tokens) or self._reports_state(tokens):
             return False
-        text = _joined(tokens)
-        return _phrase_in(text, self._cues["general_question"])
+        text = joined(tokens)
+        return phrase_in(text, self._cues["general_question"])
 
     def message_cue(self, doc: Any) -> Optional[str]:
         """Why a message as a whole reads as no current alarm (None if nothing says so).
@@ -208,16 +245,16 @@ class Cues:
         classifier sure enough outweighs them.
         """
         cues = self._cues
-        text = _joined(doc)
+        text = joined(doc)
         if any(t.lower_ in cues["nominal_negation"] for t in doc):
             return "negated"
         if any(t.lower_ in cues["hypothetical"] for t in doc):
             return "hypothetical"
-        if _phrase_in(text, cues["resolved"]["phrases"]) or _phrase_in(
+        if phrase_in(text, cues["resolved"]["phrases"]) or phrase_in(
             text, cues["reassured"]
         ):
             return "resolved"
-        if _phrase_in(text, cues["context"]["phrases"]) or _phrase_in(text, cues["others"]):
+        if phrase_in(text, cues["context"]["phrases"]) or phrase_in(text, cues["others"]):
             return "context"
         if self._history(text, text):
             return "history"
@@ -239,9 +276,9 @@ class Cues:
 
     def _reports_state(self, tokens: List[Any]) -> bool:
         report = self._cues["report"]
-        text = _joined(tokens)
+        text = joined(tokens)
         present = self._cues["present"]["phrases"]
-        if _phrase_in(text, report["phrases"]) or _phrase_in(text, present):
+        if phrase_in(text, report["phrases"]) or phrase_in(text, present):
             return True
         signs = set(report["state_verbs"]) | set(report["body_parts"])
         for i, token in enumerate(tokens):
@@ -252,48 +289,3 @@ class Cues:
                 if following & signs:
                     return True
         return False
-
-
-_CONTRAST = {"but", "however", "though", "although", "except", "yet", "pero", "aunque"}
-
-
-def several_parts(doc: Any) -> bool:
-    """Whether a message says more than one thing: two sentences, or a contrast ("but").
-
-    A message-wide cue or a denial may then belong to another part than the symptom.
-    """
-    if any(t.lower_ in _CONTRAST for t in doc):
-        return True
-    _, sentence = segments(doc)
-    words = [sum(1 for t in doc if sentence[t.i] == n and not t.is_punct) for n in set(sentence)]
-    return sum(1 for w in words if w >= 2) > 1
-
-
-def segments(doc: Any) -> Tuple[List[int], List[int]]:
-    """Clause and sentence number of every token."""
-    clause, sentence = [], []
-    c = s = 0
-    for token in doc:
-        clause.append(c)
-        sentence.append(s)
-        if (token.is_punct and token.text != "/") or token.lower_ in _CLAUSE_WORDS or (
-            "\n" in token.text
-        ):
-            c += 1
-        if token.text in {".", "!", "?"} or "\n" in token.text or token.text.endswith("?"):
-            s += 1
-    return clause, sentence
-
-
-def _temperatures_over(tokens: List[Any], numeric: Dict[str, float]) -> Optional[bool]:
-    """Whether a stated temperature is over the line; None if no temperature is stated."""
-    temps = []
-    for token in tokens:
-        match = _NUMBER.match(token.text)
-        if match:
-            value = float(match.group(1).replace(",", "."))
-            if 35.0 <= value <= 43.0:
-                temps.append(value > numeric["celsius_over"])
-            elif 95.0 <= value <= 110.0:
-                temps.append(value > numeric["fahrenheit_over"])
-    return any(temps) if temps else None

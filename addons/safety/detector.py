@@ -19,7 +19,8 @@ from typing import Any, Dict, List, Optional
 
 import yaml
 
-from addons.safety.cues import Cues, segments
+from addons.safety.cues import Cues
+from addons.safety.wording import segments
 
 VOCABULARY_FILE = Path(__file__).with_name("red_flags.yml")
 SPANISH_FILE = Path(__file__).with_name("red_flags_es.yml")  # concepts only, lang es
