@@ -19,8 +19,10 @@ from actions.office_hours import OfficeHours, load_office_hours, parse_time
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CLINIC_FILE = PROJECT_ROOT / "clinic.yml"
-# Written by scripts/run.sh when RASA_API_TOKEN is not set, read by the staff CLI.
-DEFAULT_API_TOKEN_FILE = PROJECT_ROOT / "var" / "api_token"
+# Shared secrets: the environment variable, else a file scripts/run.sh creates (mode 600).
+DEFAULT_API_TOKEN_FILE = PROJECT_ROOT / "var" / "api_token"  # Rasa HTTP API (staff tools)
+DEFAULT_REST_TOKEN_FILE = PROJECT_ROOT / "var" / "rest_token"  # REST channel integrations
+DEFAULT_ACTION_TOKEN_FILE = PROJECT_ROOT / "var" / "action_token"  # Rasa -> action server
 # Key that signs website chat ids, created on first use (mode 600) if WEB_CHAT_SECRET is unset.
 DEFAULT_WEB_SECRET_FILE = PROJECT_ROOT / "var" / "web_chat_secret"
 NOTIFY_TARGETS = ("log", "webhook")
@@ -191,6 +193,8 @@ class Settings:
     console: ConsoleSettings
     rasa_url: str
     rasa_api_token: str
+    rest_api_token: str  # Bearer token REST integrations send; empty = REST refused
+    action_server_token: str  # Bearer token Rasa sends the action server; empty = refused
 
 
 Number = TypeVar("Number", int, float)
@@ -362,13 +366,18 @@ def load_console(env: Mapping[str, str]) -> ConsoleSettings:
     )
 
 
-def load_api_token(env: Mapping[str, str]) -> str:
-    """Rasa HTTP API token: ``RASA_API_TOKEN``, else the file ``make run`` writes."""
-    token = env.get("RASA_API_TOKEN", "").strip()
-    path = Path(env.get("RASA_API_TOKEN_FILE") or DEFAULT_API_TOKEN_FILE)
+def load_secret(env: Mapping[str, str], key: str, default_file: Path) -> str:
+    """A shared secret: ``KEY``, else the file ``KEY_FILE`` (default: what ``make run`` writes)."""
+    token = env.get(key, "").strip()
+    path = Path(env.get(f"{key}_FILE") or default_file)
     if not token and path.is_file():
         token = path.read_text(encoding="utf-8").strip()
     return token
+
+
+def load_api_token(env: Mapping[str, str]) -> str:
+    """Rasa HTTP API token: ``RASA_API_TOKEN``, else the file ``make run`` writes."""
+    return load_secret(env, "RASA_API_TOKEN", DEFAULT_API_TOKEN_FILE)
 
 
 def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
@@ -398,6 +407,8 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         console=load_console(env),
         rasa_url=(env.get("RASA_URL") or "http://localhost:5005").rstrip("/"),
         rasa_api_token=load_api_token(env),
+        rest_api_token=load_secret(env, "REST_API_TOKEN", DEFAULT_REST_TOKEN_FILE),
+        action_server_token=load_secret(env, "ACTION_SERVER_TOKEN", DEFAULT_ACTION_TOKEN_FILE),
     )
 
 

@@ -24,7 +24,7 @@ from twilio.request_validator import RequestValidator
 from scripts import bench_console
 from scripts.fake_twilio import AUTH_TOKEN, inbound, start_fake, twilio_env
 from scripts.nlu_eval import load_examples
-from scripts.servers import ROOT, Servers, start
+from scripts.servers import REST_TOKEN, ROOT, Servers, start
 
 DOCS = ROOT / "docs"
 SMS_API_SECONDS = 0.15  # how long the fake Twilio API takes per message in the SMS run
@@ -58,7 +58,9 @@ async def _timed_post(session: aiohttp.ClientSession, request: Request) -> float
 def rest_request(servers: Servers) -> Callable[[str, str], Request]:
     """One message to the REST channel."""
     url = f"{servers.rasa_url}/webhooks/rest/webhook"
-    return lambda sender, text: (url, {"json": {"sender": sender, "message": text}})
+    headers = {"Authorization": f"Bearer {REST_TOKEN}"}
+    return lambda sender, text: (url, {"json": {"sender": sender, "message": text},
+                                       "headers": headers})
 
 
 def sms_request(servers: Servers) -> Callable[[str, str], Request]:

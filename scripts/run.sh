@@ -2,21 +2,30 @@
 # Start every service: the action server, the notification worker, the Rasa server and the
 # staff review console. Ctrl-C (or any one of them dying) stops all. The database schema is
 # upgraded first.
-# Rasa's HTTP API (used by the staff tools to reply and resume) always requires a token:
-# RASA_API_TOKEN if set, else a random one kept in var/api_token (readable by you only).
+# Shared secrets, each the environment variable if set, else a random one kept in var/
+# (readable by you only): RASA_API_TOKEN (Rasa's HTTP API: staff tools reply and resume),
+# REST_API_TOKEN (the REST channel's integrations) and ACTION_SERVER_TOKEN (Rasa -> actions).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2
 export SANIC_REQUEST_MAX_SIZE="${SANIC_REQUEST_MAX_SIZE:-1048576}"
+umask 077  # transcripts (var/clinic.db), logs and secrets: readable by this user only
 mkdir -p var
+chmod -R go-rwx var
 
-if [ -z "${RASA_API_TOKEN:-}" ]; then
-  if [ ! -s var/api_token ]; then
-    (umask 077 && .venv/bin/python -c "import secrets; print(secrets.token_urlsafe(32))" > var/api_token)
+secret() {  # secret NAME FILE: export NAME from the environment, else from FILE (made once)
+  local name="$1" file="var/$2"
+  if [ -z "${!name:-}" ]; then
+    if [ ! -s "$file" ]; then
+      (umask 077 && .venv/bin/python -c "import secrets; print(secrets.token_urlsafe(32))" > "$file")
+    fi
+    printf -v "$name" '%s' "$(cat "$file")"
   fi
-  RASA_API_TOKEN="$(cat var/api_token)"
-fi
-export RASA_API_TOKEN
+  export "${name?}"
+}
+secret RASA_API_TOKEN api_token
+secret REST_API_TOKEN rest_token
+secret ACTION_SERVER_TOKEN action_token
 
 .venv/bin/alembic upgrade head
 
@@ -30,13 +39,12 @@ if [ "$ACTIONS_PORT" != 5055 ]; then  # point Rasa at the action server's port
   endpoints=var/endpoints.yml
 fi
 
-.venv/bin/python -m rasa_sdk --actions actions --port "$ACTIONS_PORT" &
+.venv/bin/python -m action_server --port "$ACTIONS_PORT" &
 actions_pid=$!
 .venv/bin/python -m actions.worker &
 worker_pid=$!
-.venv/bin/rasa run --model models/clinic.tar.gz --port "$RASA_PORT" \
-  --credentials credentials.yml --endpoints "$endpoints" \
-  --enable-api --auth-token "$RASA_API_TOKEN" &
+.venv/bin/python -m scripts.rasa_run run --model models/clinic.tar.gz --port "$RASA_PORT" \
+  --credentials credentials.yml --endpoints "$endpoints" --enable-api &  # token from env
 rasa_pid=$!
 .venv/bin/python -m console &
 console_pid=$!
@@ -47,7 +55,7 @@ stop() {
   wait "$actions_pid" "$worker_pid" "$rasa_pid" "$console_pid" 2>/dev/null || true
 }
 trap stop INT TERM EXIT
-echo "Rasa: http://localhost:$RASA_PORT/webhooks/rest/webhook   SMS (Twilio): /webhooks/twilio/webhook   actions: :$ACTIONS_PORT   worker: on"
+echo "Rasa: http://localhost:$RASA_PORT/webhooks/rest/webhook (Bearer token: var/rest_token)   SMS (Twilio): /webhooks/twilio/webhook   actions: 127.0.0.1:$ACTIONS_PORT   worker: on"
 echo "Website chat demo page: http://localhost:$RASA_PORT/webhooks/socketio/demo"
 echo "Review console (staff): http://${CONSOLE_HOST:-127.0.0.1}:$CONSOLE_PORT/"
 if ! .venv/bin/python -m console.users has-admin; then

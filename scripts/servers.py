@@ -16,6 +16,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
+REST_TOKEN = "test-rest-token"  # what REST integrations send (Authorization: Bearer ...)
+ACTION_TOKEN = "test-action-token"  # what Rasa sends the action server
 
 
 def free_port() -> int:
@@ -79,15 +81,18 @@ class Servers:
     token: str
     workdir: Path
     database_url: str
+    actions_url: str = ""
     processes: List[subprocess.Popen] = field(default_factory=list)
     actions: Optional[subprocess.Popen] = None
     worker: Optional[subprocess.Popen] = None
 
     def send(self, sender: str, message: Any, **kwargs: Any) -> requests.Response:
+        """POST to the REST channel as an authenticated integration."""
+        headers = {"Authorization": f"Bearer {REST_TOKEN}", **kwargs.pop("headers", {})}
         return requests.post(
             f"{self.rasa_url}/webhooks/rest/webhook",
             json={"sender": sender, "message": message},
-            timeout=kwargs.pop("timeout", 60),
+            timeout=kwargs.pop("timeout", 60), headers=headers,
             **kwargs,
         )
 
@@ -136,25 +141,28 @@ def start(
     endpoints.write_text(yaml.safe_dump(test_endpoints(actions_port, workdir)), encoding="utf-8")
     database_url = f"sqlite:///{workdir / 'tracker.db'}"
     migrate(database_url)
-    servers = Servers(f"http://127.0.0.1:{rasa_port}", token, workdir, database_url)
+    servers = Servers(f"http://127.0.0.1:{rasa_port}", token, workdir, database_url,
+                      actions_url=f"http://127.0.0.1:{actions_port}")
     env_extra.setdefault("WEB_CHAT_SECRET_FILE", str(workdir / "web_chat_secret"))
+    env_extra.setdefault("REST_API_TOKEN", REST_TOKEN)
+    env_extra.setdefault("ACTION_SERVER_TOKEN", ACTION_TOKEN)
     env = _env(DATABASE_URL=database_url, RASA_URL=servers.rasa_url, RASA_API_TOKEN=token,
                **env_extra)
     python = str(VENV_BIN / "python")
     if with_actions:
         servers.actions = _spawn(servers, "actions", [
-            python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)
+            python, "-m", "action_server", "--port", str(actions_port)
         ], env)
     if with_worker:
         servers.worker = _spawn(servers, "worker", [python, "-m", "actions.worker"], env)
     rasa = _spawn(servers, "rasa", [
-        str(VENV_BIN / "rasa"), "run", "--model", "models/clinic.tar.gz",
+        python, "-m", "scripts.rasa_run", "run", "--model", "models/clinic.tar.gz",
         "--port", str(rasa_port), "--credentials", "credentials.yml",
-        "--endpoints", str(endpoints), "--enable-api", "--auth-token", token,
+        "--endpoints", str(endpoints), "--enable-api",
     ], env)
     try:
         if servers.actions is not None:
-            wait_for(f"http://127.0.0.1:{actions_port}/health", servers.actions)
+            wait_for(f"{servers.actions_url}/health", servers.actions)
         wait_for(f"{servers.rasa_url}/webhooks/rest/", rasa)
     except Exception:
         servers.stop()

@@ -15,10 +15,14 @@ endpoints=var/test-endpoints.yml
 cat > "$endpoints" <<YAML
 action_endpoint:
   url: "http://localhost:$port/webhook"
+  headers:
+    Authorization: "Bearer \${ACTION_SERVER_TOKEN}"
 nlg:
   type: addons.nlg.ClinicNaturalLanguageGenerator
 YAML
-.venv/bin/python -m rasa_sdk --actions actions --port "$port" >results/test-actions.log 2>&1 &
+ACTION_SERVER_TOKEN="$(.venv/bin/python -c "import secrets; print(secrets.token_urlsafe(24))")"
+export ACTION_SERVER_TOKEN
+.venv/bin/python -m action_server --port "$port" >results/test-actions.log 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do

@@ -69,6 +69,10 @@ VAGUE = [
     "what about afterwards", "tell me more about the bone", "the thing with the needle", "hmm",
     "what about it then", "and the other one", "more on that", "the bone part",
     "what else about it", "so about the thing", "about that stuff before",
+    "the rest of it", "that stuff from before", "the rest of that", "the thing from earlier",
+    "stuff about it", "the earlier stuff", "about the rest", "more of that stuff",
+    "the part before that", "some of the rest", "that earlier bit", "regarding the stuff",
+    "about those things", "any more on the stuff", "the rest of the stuff", "concerning that",
 ]
 
 

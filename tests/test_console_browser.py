@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from addons.channels.rest import conversation_id as rest_id
 from console.models import Annotation, AnswerRevision, AuditEntry
 from scripts.servers import ConsoleServer, Servers, add_console_user, start_console
 from tests.browser import SHOTS, TIMEOUT_MS, chromium
@@ -64,9 +65,10 @@ def test_review_annotate_and_edit_an_answer(
 ) -> None:
     from playwright.sync_api import expect
 
-    patient = f"browser-review-{uuid.uuid4().hex[:8]}"
-    servers.texts(patient, XSS)
-    servers.texts(patient, unsure_messages(servers)[0])  # one the model is unsure about
+    user = f"browser-review-{uuid.uuid4().hex[:8]}"
+    patient = rest_id(user)  # the conversation staff see
+    servers.texts(user, XSS)
+    servers.texts(user, unsure_messages(servers)[0])  # one the model is unsure about
 
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from actions import db
 from actions.models import Base
+from addons.channels.rest import conversation_id as rest_id
 from console import conversation, indexer
 from console.models import ConversationMessage, ConversationSummary, IndexState
 from tests.transcript_events import DAY, START, bot, clinic_fixture, turn, user, write
@@ -192,8 +193,9 @@ async def test_the_console_indexes_in_the_background(tmp_path: Path, settings_en
 
 
 def test_conversations_with_the_real_servers_reach_the_index(servers, server_db):
-    sender = f"console-index-{datetime.now().timestamp():.0f}"
-    assert servers.texts(sender, "how long is the recovery after kyphoplasty")
+    user = f"console-index-{datetime.now().timestamp():.0f}"
+    sender = rest_id(user)
+    assert servers.texts(user, "how long is the recovery after kyphoplasty")
     indexer.catch_up()
     with Session(server_db) as session:
         row = summary(session, sender)

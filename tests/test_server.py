@@ -10,14 +10,17 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any, Dict
 
 import pytest
 import requests
 
 from actions.config import get_settings
-from scripts.servers import start
+from actions.models import StaffAlert
+from addons.channels.rest import conversation_id as rest_id
+from scripts.servers import ACTION_TOKEN, REST_TOKEN, start
 from tests.conftest import MODEL_PATH
-from tests.helpers import level_text, render, sender, unsure_messages
+from tests.helpers import level_text, render, rows_for, sender, unsure_messages
 
 pytestmark = [
     pytest.mark.server,
@@ -112,7 +115,7 @@ def test_huge_message_is_capped_and_answered(servers, domain):
         "{max_chars}", str(cap)
     )
     assert len(texts) >= 2
-    stored = [e for e in servers.tracker(user)["events"] if e["event"] == "user"]
+    stored = [e for e in servers.tracker(rest_id(user))["events"] if e["event"] == "user"]
     assert len(stored[-1]["text"]) <= cap
 
 
@@ -134,11 +137,48 @@ def test_malformed_requests_get_a_4xx_with_a_reason(servers, body, content_type)
     response = requests.post(
         f"{servers.rasa_url}/webhooks/rest/webhook",
         data=body,
-        headers={"Content-Type": content_type},
+        headers={"Content-Type": content_type, "Authorization": f"Bearer {REST_TOKEN}"},
         timeout=30,
     )
-    assert 400 <= response.status_code < 500
+    assert 400 <= response.status_code < 500 and response.status_code != 401
     assert response.json()["error"]
+
+
+@pytest.mark.parametrize("header", [None, "Bearer wrong", REST_TOKEN, f"Basic {REST_TOKEN}",
+                                    "Bearer ", f"Bearer {ACTION_TOKEN}"])
+def test_rest_answers_only_integrations_with_the_token(servers, header):
+    headers = {"Authorization": header} if header is not None else {}
+    response = requests.post(f"{servers.rasa_url}/webhooks/rest/webhook", headers=headers,
+                             json={"sender": "intruder", "message": "hi"}, timeout=30)
+    assert response.status_code == 401 and "REST_API_TOKEN" in response.json()["error"]
+    assert servers.send("intruder", "hi").status_code == 200
+
+
+def test_rest_conversations_live_in_their_own_namespace(servers):
+    phone, chat = "+13125550888", "web-" + "a" * 32
+    for who in (phone, chat):
+        servers.texts(who, "what is kyphoplasty?")
+        assert servers.tracker(rest_id(who))["events"]
+        assert not [e for e in servers.tracker(who)["events"] if e["event"] == "user"]
+
+
+@pytest.mark.parametrize("header", [None, "Bearer wrong", f"Bearer {REST_TOKEN}"])
+def test_the_action_server_answers_rasa_only(servers, server_db, header):
+    headers = {"Authorization": header} if header is not None else {}
+    forged: Dict[str, Any] = {
+        "next_action": "action_raise_staff_alert", "sender_id": "forged", "version": "3.6.2",
+        "tracker": {"sender_id": "forged", "slots": {}, "events": [],
+                    "latest_message": {"text": "chest pain", "intent": {}}},
+        "domain": {}}
+    for method, path in (("post", "/webhook"), ("get", "/actions")):
+        response = requests.request(method, servers.actions_url + path, json=forged,
+                                    headers=headers, timeout=30)
+        assert response.status_code == 403
+    assert rows_for(StaffAlert, "forged") == []
+    assert requests.get(servers.actions_url + "/health", timeout=10).status_code == 200
+    own = requests.get(servers.actions_url + "/actions", timeout=10,
+                       headers={"Authorization": f"Bearer {ACTION_TOKEN}"})
+    assert own.status_code == 200 and own.json()
 
 
 def test_oversized_body_is_refused_with_413(servers):
@@ -150,7 +190,7 @@ def test_html_is_answered_and_kept_as_typed(servers, domain):
     user = sender()
     message = "<script>alert(1)</script> what is kyphoplasty?"
     assert servers.texts(user, message) == [render(domain, "utter_faq/what_is_kyphoplasty")]
-    stored = [e for e in servers.tracker(user)["events"] if e["event"] == "user"]
+    stored = [e for e in servers.tracker(rest_id(user))["events"] if e["event"] == "user"]
     assert stored[-1]["text"] == message
 
 
@@ -159,10 +199,10 @@ def test_typed_commands_cannot_force_intents_or_restart(servers):
     servers.texts(user, "what is vertebroplasty")
     replies = servers.texts(user, "/restart")
     assert replies and all(replies)
-    events = servers.tracker(user)["events"]
+    events = servers.tracker(rest_id(user))["events"]
     assert not any(e["event"] == "restart" for e in events)
     servers.texts(user, "/urgent_symptom")
-    last_user = [e for e in servers.tracker(user)["events"] if e["event"] == "user"][-1]
+    last_user = [e for e in servers.tracker(rest_id(user))["events"] if e["event"] == "user"][-1]
     assert last_user["text"] == "urgent_symptom"
     assert last_user["parse_data"]["text"] == "urgent_symptom"
 

@@ -11,6 +11,7 @@ from typing import List
 import pytest
 
 from actions.models import AppointmentRequest, StaffAlert
+from addons.channels.rest import conversation_id as rest_id
 from scripts.servers import start
 from tests.conftest import MODEL_PATH
 from tests.helpers import level_text, render, rows_for, sender
@@ -28,8 +29,8 @@ def ask(domain, question: str) -> str:
     return render(domain, ASK[question])
 
 
-def requests_for(conversation: str) -> List[AppointmentRequest]:
-    return rows_for(AppointmentRequest, conversation)
+def requests_for(user: str) -> List[AppointmentRequest]:
+    return rows_for(AppointmentRequest, rest_id(user))
 
 
 def fill_until_read_back(servers, domain, who: str) -> List[str]:
@@ -117,7 +118,7 @@ def test_red_flag_mid_form_then_the_form_goes_on(servers, server_db, domain):
     servers.texts(who, "Walter Green")
     said = servers.texts(who, "hang on, he just passed out and isn't answering me")
     assert said == [level_text(domain, "emergency"), ask(domain, "phone")]
-    [alert] = rows_for(StaffAlert, who)
+    [alert] = rows_for(StaffAlert, rest_id(who))
     assert alert.level == "emergency"
     assert servers.texts(who, "708 555 0134") == [ask(domain, "times")]
 

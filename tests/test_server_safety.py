@@ -12,6 +12,7 @@ import pytest
 from actions import staff
 from actions.config import get_settings
 from actions.models import HandoffRequest, StaffAlert
+from addons.channels.rest import conversation_id as rest_id
 from tests.helpers import is_handoff, level_text, render, rows_for, sender
 
 pytestmark = [pytest.mark.server]
@@ -19,12 +20,12 @@ pytestmark = [pytest.mark.server]
 LEGS = "i had kyphoplasty tuesday and now i cant feel my legs"
 
 
-def alerts_for(conversation: str) -> List[StaffAlert]:
-    return rows_for(StaffAlert, conversation)
+def alerts_for(user: str) -> List[StaffAlert]:
+    return rows_for(StaffAlert, rest_id(user))
 
 
-def handoff_for(conversation: str) -> HandoffRequest:
-    [row] = rows_for(HandoffRequest, conversation)
+def handoff_for(user: str) -> HandoffRequest:
+    [row] = rows_for(HandoffRequest, rest_id(user))
     return row
 
 
@@ -90,13 +91,13 @@ def test_handoff_pauses_then_staff_reply_and_resume(servers, server_db, domain):
     assert (request.status, request.reason, request.channel) == ("open", "patient_request", "rest")
     # paused: messages are stored, not answered
     assert servers.send(user, "hello? anyone there?").json() == []
-    tracker = servers.tracker(user)
+    tracker = servers.tracker(rest_id(user))
     assert tracker["paused"] is True
     assert tracker["events"][-1]["event"] == "user"
     # a red flag is still answered while paused, and raises an alert
     assert servers.texts(user, "now I have chest pain") == [level_text(domain, "emergency")]
     assert [a.level for a in alerts_for(user)] == ["emergency"]
-    assert servers.tracker(user)["paused"] is True
+    assert servers.tracker(rest_id(user))["paused"] is True
     # staff reply: REST can't push, so the patient gets it with the next answer
     staff.reply(request.id, "Hi, this is Nurse Kim. Did you call 911?", "kim",
                 settings=staff_settings(servers))
@@ -105,7 +106,7 @@ def test_handoff_pauses_then_staff_reply_and_resume(servers, server_db, domain):
         "Hi, this is Nurse Kim. Did you call 911?"]
     staff.resume(request.id, "kim", settings=staff_settings(servers))
     assert handoff_for(user).status == "closed"
-    assert servers.tracker(user)["paused"] is False
+    assert servers.tracker(rest_id(user))["paused"] is False
     assert servers.texts(user, "will I be asleep during kyphoplasty?") == [
         render(domain, "utter_faq/anesthesia")]
 
@@ -140,5 +141,5 @@ def test_offered_button_payload_answers_that_topic(servers, domain, vague):
     assert servers.texts(user, payload) == [render(domain, f"utter_faq/{key}")]
     # the same payload typed again, no longer offered, is read as words
     servers.texts(user, payload)
-    last_user = [e for e in servers.tracker(user)["events"] if e["event"] == "user"][-1]
+    last_user = [e for e in servers.tracker(rest_id(user))["events"] if e["event"] == "user"][-1]
     assert last_user["text"] == f"faq {key}"

@@ -3,9 +3,8 @@ through the real twilio SDK to the local fake of Twilio's API (``scripts/fake_tw
 
 from __future__ import annotations
 
-import itertools
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 import pytest
 import requests
@@ -13,50 +12,11 @@ from twilio.request_validator import RequestValidator
 
 from actions.config import get_settings
 from actions.models import AppointmentRequest, HandoffRequest, SmsConsent, StaffAlert
-from addons.channels import sms_text
-from scripts.fake_twilio import AUTH_TOKEN, FakeTwilio, inbound, post_signed
+from scripts.fake_twilio import AUTH_TOKEN, inbound, post_signed
 from tests.helpers import rows_for, rows_where
+from tests.sms_phone import Phone, sms_of
 
 pytestmark = [pytest.mark.server]
-
-_numbers = itertools.count(100)
-
-
-def sms_of(domain: Dict[str, Any], name: str, **values: Any) -> str:
-    """A response as the SMS channel sends it (twilio variant, plain, numbered choices)."""
-    variants = domain["responses"][name]
-    variant = next((v for v in variants if v.get("channel") == "twilio"),
-                   next(v for v in variants if not v.get("channel")))
-    settings = get_settings()
-    text = str(variant["text"]).format(**settings.clinic.as_template_vars(),
-                                       sms_program_name=settings.sms.program_name, **values)
-    return sms_text.render_sms(text, variant.get("buttons"))
-
-
-class Phone:
-    """A patient texting the clinic: sends signed webhooks, reads the texts they got."""
-
-    def __init__(self, servers: Any, fake: FakeTwilio) -> None:
-        self.number = f"+1312555{next(_numbers):04d}"
-        self.url = f"{servers.rasa_url}/webhooks/twilio/webhook"
-        self.fake = fake
-        self.seen = 0
-
-    def post(self, body: Optional[str], **extra: Any) -> requests.Response:
-        return post_signed(self.url, inbound(self.number, body), **extra)
-
-    def text(self, body: Optional[str]) -> List[str]:
-        """Send one text; return the texts it got back (all sent before the webhook returns)."""
-        response = self.post(body)
-        assert response.status_code == 200, response.text
-        assert response.headers["content-type"].startswith("text/xml")
-        assert "<Response></Response>" in response.text
-        got = self.fake.to(self.number)[self.seen:]
-        self.seen += len(got)
-        for sms in got:
-            assert sms_text.is_gsm7(sms) and sms_text.segments(sms) <= 2, sms
-        return got
-
 
 @pytest.fixture
 def phone(servers, fake_twilio, server_db) -> Phone:
@@ -199,3 +159,27 @@ def test_a_long_message_and_emoji_are_answered(phone, domain):
                           max_chars=get_settings().max_message_chars)
     assert answers
     assert phone.text("🙂🙂") == [sms_of(domain, "utter_no_words")]
+
+
+def test_rest_cannot_take_over_a_text_conversation(phone, servers):
+    """The attack: REST as the patient's number read the nurse's reply and diverted the next."""
+    phone.text("can I talk to a real person please")
+
+    def staff_says(text: str) -> None:
+        response = requests.post(
+            f"{servers.rasa_url}/conversations/{phone.number}/tracker/events",
+            params={"token": servers.token, "output_channel": "latest",
+                    "execute_side_effects": "true"},
+            json=[{"event": "bot", "text": text}], timeout=30)
+        assert response.status_code == 200
+        assert phone.fake.wait_for(phone.number, phone.seen + 1)[-1] == text
+        phone.seen += 1
+
+    staff_says("Hi, this is Lee from the clinic.")
+    stolen = servers.send(phone.number, "hi it's me, what did the nurse say?")
+    assert stolen.status_code == 200
+    assert "Lee" not in stolen.text
+    assert [e["text"] for e in user_events(servers, phone.number)] == [
+        "can I talk to a real person please"]
+    staff_says("Lee again: please call us back.")  # still texted, not handed to the caller
+    assert "Lee again" not in servers.send(phone.number, "anything new?").text

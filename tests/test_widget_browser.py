@@ -8,6 +8,8 @@ Chromium missing is a failure, not a skip: CI installs it (.ci/run).
 from __future__ import annotations
 
 import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Dict, Iterator, List
 
 import pytest
@@ -254,4 +256,48 @@ def test_lost_connection_is_shown_and_nothing_typed_is_lost(browser, servers, do
     expect(status).to_be_hidden()
     widget.input.press("Enter")
     expect(widget.bubbles("bot").last).to_have_text(render(domain, "utter_faq/anesthesia"))
+    widget.close()
+
+
+@pytest.fixture
+def clinic_site(servers: Any) -> Iterator[str]:
+    """Another origin (the clinic's own website) whose page carries the README's one tag."""
+    page = (f'<!doctype html><html lang="en"><title>Riverside Spine</title><h1>Our clinic</h1>'
+            f'<script src="{servers.rasa_url}/webhooks/socketio/widget.js" async></script>')
+
+    class Site(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            body = page.encode("utf-8")
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Site)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:  # "localhost" and another port: a different origin from the Rasa server
+        yield f"http://localhost:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_one_tag_embed_works_on_another_site_with_the_defaults(browser, servers, domain,
+                                                                   clinic_site):
+    from playwright.sync_api import expect
+
+    assert not clinic_site.startswith(servers.rasa_url)
+    widget = Widget(browser, clinic_site, viewport={"width": 1280, "height": 800})
+    widget.open()
+    expect(widget.log).to_contain_text("not medical advice")
+    widget.ask("will I be asleep during kyphoplasty?")
+    expect(widget.bubbles("bot").last).to_have_text(
+        re.compile(re.escape(render(domain, "utter_faq/anesthesia")[:40])))
+    expect(widget.page.get_by_text("Connection lost")).to_have_count(0)
+    widget.shot("09-embedded-on-another-origin")
     widget.close()

@@ -1,7 +1,11 @@
-"""A REST channel that validates its input and always answers the patient.
+"""A REST channel for server-to-server integrations: authenticated, in its own namespace.
 
 Replaces Rasa's ``RestInput`` (``credentials.yml``: ``addons.channels.rest.GuardedRestInput``),
-same URL: ``POST /webhooks/rest/webhook`` with ``{"sender": "...", "message": "..."}``.
+same URL: ``POST /webhooks/rest/webhook`` with ``{"sender": "...", "message": "..."}`` and
+``Authorization: Bearer <REST_API_TOKEN>`` (401 without it; 403 while no token is configured).
+
+- The conversation is ``rest-<sender>``: REST can never open an SMS conversation (named by
+  the patient's phone) or a website chat (``web-`` + a server-issued id).
 
 - Malformed requests get a 4xx with a JSON ``error``; never a 5xx, never a traceback.
 - The message itself goes through :func:`addons.channels.inbound.answer` (empty, long and
@@ -21,6 +25,7 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions.bearer import bearer_matches
 from actions.config import get_settings
 from addons.channels.dialogue import Handler
 from addons.channels.inbound import WebhookInput, answer
@@ -30,6 +35,13 @@ logger = logging.getLogger(__name__)
 SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_.:@+\-]{1,128}$")
 MAX_BODY_BYTES = 256 * 1024
 MAX_METADATA_BYTES = 4096
+CONVERSATION_PREFIX = "rest-"
+
+
+def conversation_id(sender: str) -> str:
+    """The Rasa conversation of a REST ``sender``: its own namespace, no other channel's."""
+    return CONVERSATION_PREFIX + sender
+
 
 def _error(status: int, message: str) -> HTTPResponse:
     return response.json({"error": message}, status=status)
@@ -75,12 +87,21 @@ class GuardedRestInput(WebhookInput):
         return "rest"
 
     async def handle(self, request: Request, on_new_message: Handler) -> HTTPResponse:
-        """Validate one webhook call and answer it."""
+        """Authenticate and validate one webhook call, then answer it."""
+        settings = get_settings()
+        if not settings.rest_api_token:
+            return _error(403, "The REST channel is off: set REST_API_TOKEN to use it.")
+        if not bearer_matches(request.headers.get("authorization"), settings.rest_api_token):
+            return _error(401, "Send 'Authorization: Bearer <REST_API_TOKEN>'.")
         body, error = parse_request(request)
         if error is not None or body is None:
             return error or _error(400, "Bad request.")
+        sender: str = body["sender"]
         replies = await answer(
-            request.app.ctx.agent, on_new_message, body["sender"], body["message"],
-            self.name(), get_settings(), metadata=clean_metadata(body.get("metadata")),
+            request.app.ctx.agent, on_new_message, conversation_id(sender), body["message"],
+            self.name(), settings, metadata=clean_metadata(body.get("metadata")),
         )
+        for reply in replies:  # the caller knows its own sender name, not our namespace
+            if reply.get("recipient_id") == conversation_id(sender):
+                reply["recipient_id"] = sender
         return response.json(replies)

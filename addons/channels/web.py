@@ -24,7 +24,7 @@ each answer. Differences from Rasa's ``SocketIOInput``:
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Union
 
 from rasa.core.channels.channel import InputChannel, OutputChannel
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput
@@ -114,7 +114,10 @@ class WebChatInput(SocketIOInput):
     def blueprint(self, on_new_message: Handler) -> Blueprint:
         """Socket server, socket events and the widget's files."""
         settings = get_settings()
-        origins = [] if "*" in settings.web.origins else list(settings.web.origins)
+        # "*" must reach engine.io as "*" (any site may embed the widget): an empty list
+        # there means "CORS off", and browsers then block the widget on the clinic's site
+        origins: Union[str, List[str]] = (
+            "*" if "*" in settings.web.origins else list(settings.web.origins))
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=origins,
                           max_http_buffer_size=MAX_PACKET_BYTES)
         self.sio = sio
