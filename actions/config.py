@@ -25,6 +25,8 @@ DEFAULT_REST_TOKEN_FILE = PROJECT_ROOT / "var" / "rest_token"  # REST channel in
 DEFAULT_ACTION_TOKEN_FILE = PROJECT_ROOT / "var" / "action_token"  # Rasa -> action server
 # Key that signs website chat ids, created on first use (mode 600) if WEB_CHAT_SECRET is unset.
 DEFAULT_WEB_SECRET_FILE = PROJECT_ROOT / "var" / "web_chat_secret"
+# Staff alerts the database could not take wait here until the worker stores them.
+DEFAULT_ALERT_SPOOL_DIR = PROJECT_ROOT / "var" / "spool" / "alerts"
 NOTIFY_TARGETS = ("log", "webhook")
 SCHEDULING_ADAPTERS = ("queue", "webhook")
 
@@ -195,6 +197,7 @@ class Settings:
     rasa_api_token: str
     rest_api_token: str  # Bearer token REST integrations send; empty = REST refused
     action_server_token: str  # Bearer token Rasa sends the action server; empty = refused
+    alert_spool_dir: Path  # staff alerts waiting for the database (actions/alert_spool.py)
 
 
 Number = TypeVar("Number", int, float)
@@ -409,6 +412,7 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         rasa_api_token=load_api_token(env),
         rest_api_token=load_secret(env, "REST_API_TOKEN", DEFAULT_REST_TOKEN_FILE),
         action_server_token=load_secret(env, "ACTION_SERVER_TOKEN", DEFAULT_ACTION_TOKEN_FILE),
+        alert_spool_dir=Path(env.get("ALERT_SPOOL_DIR") or DEFAULT_ALERT_SPOOL_DIR),
     )
 
 

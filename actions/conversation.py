@@ -31,7 +31,8 @@ def conversation_path(conversation_id: str) -> str:
     return quote(conversation_id, safe=_PATH_SAFE)
 
 
-def _message_id(latest: Dict[str, Any], conversation_id: str) -> str:
+def message_id_of(latest: Dict[str, Any], conversation_id: str) -> str:
+    """The message's id (Rasa's), else a stable digest of the conversation and the text."""
     message_id = latest.get("message_id")
     if message_id:
         return str(message_id)[:64]
@@ -69,7 +70,7 @@ def message_context(tracker: Tracker) -> MessageContext:
     return MessageContext(
         conversation_id=tracker.sender_id,
         channel=tracker.get_latest_input_channel() or "unknown",
-        message_id=_message_id(latest, tracker.sender_id),
+        message_id=message_id_of(latest, tracker.sender_id),
         text=str(latest.get("text") or ""),
         intent=str((latest.get("intent") or {}).get("name") or ""),
     )

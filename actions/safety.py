@@ -11,21 +11,19 @@ the patient has had the instruction but no alert is raised: staff could not tria
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
-from sqlalchemy.exc import SQLAlchemyError
 
+from actions.alert_spool import save_alert
 from actions.checkin_answers import FLAGGED
 from actions.checkin_answers import RED_FLAG as CHECKIN_RED_FLAG
-from actions.conversation import MessageContext, message_context
+from actions.config import get_settings
+from actions.conversation import message_context
 from actions.db import run_in_thread
-from actions.models import StaffAlert
-from actions.notifier import alert_payload
-from actions.outbox import record_once
 from actions.redact import sender_tag
 
 logger = logging.getLogger(__name__)
@@ -45,16 +43,6 @@ def red_flag_level(tracker: Tracker) -> str:
             return str(entity["value"])
     slot = tracker.get_slot(LEVEL_ENTITY)
     return str(slot) if slot in LEVELS else "urgent"
-
-
-def record_alert(context: MessageContext, level: str, red_flag: Dict[str, Any]) -> Tuple[int, bool]:
-    """Store the alert and its notifications once per message; returns (id, created)."""
-    fields = {
-        "level": level, "message_text": context.text, "status": "new",
-        "concepts": [str(c) for c in red_flag.get("concepts") or []],
-        "evidence": [str(e) for e in red_flag.get("evidence") or []],
-    }
-    return record_once(StaffAlert, context, "staff_alert", fields, alert_payload)
 
 
 def alert_evidence(tracker: Tracker) -> Dict[str, Any]:
@@ -77,7 +65,7 @@ class ActionRaiseStaffAlert(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        """Record the alert; a database failure is logged (the patient was already told)."""
+        """Record the alert: retried, spooled if the database fails (the patient was told)."""
         context = message_context(tracker)
         level = red_flag_level(tracker)
         red_flag = alert_evidence(tracker)
@@ -86,13 +74,9 @@ class ActionRaiseStaffAlert(Action):
                            "in conversation %s: no staff alert",
                            sender_tag(context.conversation_id))
             return []
-        try:
-            alert_id, created = await run_in_thread(record_alert, context, level, red_flag)
-        except SQLAlchemyError as exc:
-            logger.error("Could not store a %s alert for conversation %s: %s", level,
-                         sender_tag(context.conversation_id), type(exc).__name__)
-            return []
-        if created:
+        alert_id, outcome = await run_in_thread(
+            save_alert, get_settings().alert_spool_dir, context, level, red_flag)
+        if outcome == "created":
             logger.warning("Staff alert #%d raised: level=%s channel=%s conversation=%s",
                            alert_id, level, context.channel, sender_tag(context.conversation_id))
         return []

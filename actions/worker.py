@@ -19,6 +19,7 @@ from typing import List, Optional
 import aiohttp
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.alert_spool import replay_spool
 from actions.checkin_sender import send_due
 from actions.config import Settings, get_settings
 from actions.db import run_in_thread
@@ -51,6 +52,7 @@ async def run_forever(settings: Settings, stop: asyncio.Event) -> None:
     async with aiohttp.ClientSession() as http:
         while not stop.is_set():
             try:
+                await run_in_thread(replay_spool, settings.alert_spool_dir)
                 await run_once(settings, http)
                 await send_due(settings, http)
             except SQLAlchemyError as exc:

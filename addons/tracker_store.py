@@ -15,6 +15,13 @@ each recent conversation in memory between turns:
   deploys it. Run several Rasa processes? Use ``type: SQL`` instead.
 - On SQLite the database runs in WAL mode (readers such as a review console don't block
   the bot) with ``synchronous=NORMAL`` and a busy timeout.
+- Database work runs in worker threads, never on the event loop: a locked or slow database
+  cannot freeze the server (health checks, other conversations, the turn time limit).
+- A save that fails (database locked past the busy timeout, disk full, server gone) drops
+  nothing: the tracker stays in memory with its unsaved events, the
+  next turn continues from it (never from the older stored state) and writes the backlog,
+  and a background task keeps retrying. :meth:`unsaved` tells the channels so they can tell
+  the patient, and :meth:`health` reports the failing store.
 
 ``endpoints.yml``: ``tracker_store: {type: addons.tracker_store.CachedSQLTrackerStore, ...}``
 with the usual SQL settings plus ``cache_size`` (default 2000 conversations), or with
@@ -25,9 +32,12 @@ the bot's own tables and the review console.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+import time
 from collections import OrderedDict
-from typing import Any, Dict, Iterable, Optional, Tuple
+from typing import Any, Coroutine, Dict, Iterable, Optional, Set, Tuple, TypeVar
 
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.shared.core.events import Event
@@ -35,7 +45,28 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from actions.db import sqlite_pragmas
 
+logger = logging.getLogger(__name__)
+
 Entry = Tuple[DialogueStateTracker, int]  # tracker object, number of its events persisted
+Result = TypeVar("Result")
+# Within a turn one try (with the busy timeout): the turn must end inside its time limit,
+# and nothing is lost by leaving further tries to the background task.
+SAVE_ATTEMPTS = 1
+SAVE_RETRY_SECONDS = 0.25
+FLUSH_SECONDS = (1.0, 30.0)  # background retries of unsaved conversations: first, cap
+
+
+def finish(coroutine: Coroutine[Any, Any, Result]) -> Result:
+    """Run a coroutine that never suspends to its end, in the calling thread.
+
+    (Rasa's SQL store methods are blocking code written as ``async def``.)
+    """
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    coroutine.close()
+    raise RuntimeError("the coroutine suspended; it cannot run in a worker thread")
 
 
 def database_url_settings(url: Optional[str] = None) -> Dict[str, Any]:
@@ -61,7 +92,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     """``SQLTrackerStore`` plus a bounded LRU cache of trackers between turns."""
 
     def __init__(self, *args: Any, cache_size: int = 2000, use_database_url: bool = False,
-                 **kwargs: Any) -> None:
+                 busy_timeout_seconds: float = 3.0, **kwargs: Any) -> None:
         """Create the SQL store; ``cache_size`` bounds the conversations kept in memory.
 
         ``use_database_url``: connect to the project database (``DATABASE_URL``) instead
@@ -72,12 +103,16 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         super().__init__(*args, **kwargs)
         self.engine: Any
         if self.engine.dialect.name == "sqlite":
-            self._use_pooled_sqlite_engine()
+            self._use_pooled_sqlite_engine(busy_timeout_seconds)
         self._cache_size = max(0, int(cache_size))
         self._idle: OrderedDict[str, Entry] = OrderedDict()  # between turns
         self._busy: OrderedDict[str, Entry] = OrderedDict()  # handed out to a turn
+        self._unsaved: Set[str] = set()  # conversations with events only in memory
+        self._flushing: Dict[str, asyncio.Future[None]] = {}
+        self._flusher: Optional[asyncio.Task[None]] = None
+        self._failing_since: Optional[float] = None
 
-    def _use_pooled_sqlite_engine(self) -> None:
+    def _use_pooled_sqlite_engine(self, busy_timeout_seconds: float) -> None:
         """Keep SQLite connections open and configure each one for WAL.
 
         SQLAlchemy 1.4 reopens a file database for every session by default.
@@ -91,18 +126,48 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             poolclass=sa.pool.QueuePool,
             pool_size=2,
             max_overflow=4,
-            connect_args={"check_same_thread": False, "timeout": 5},
+            connect_args={"check_same_thread": False, "timeout": busy_timeout_seconds},
         )
         sa.event.listen(self.engine, "connect", sqlite_pragmas)
+        busy_ms = int(busy_timeout_seconds * 1000)
+
+        def busy_timeout(dbapi_connection: Any, _: Any) -> None:
+            dbapi_connection.execute(f"PRAGMA busy_timeout={busy_ms}")
+
+        sa.event.listen(self.engine, "connect", busy_timeout)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         """Hand out the cached tracker (moving it out of the cache) or load it from SQL."""
+        flushing = self._flushing.get(sender_id)
+        if flushing is not None:  # the background retry holds it for a moment
+            await asyncio.shield(flushing)
         entry = self._idle.pop(sender_id, None)
         if entry is None:
-            return await super().retrieve(sender_id)
+            return await asyncio.to_thread(
+                lambda: finish(SQLTrackerStore.retrieve(self, sender_id)))
         self._remember(self._busy, sender_id, entry)
         return entry[0]
+
+    async def retrieve_full_tracker(self, conversation_id: str) -> Optional[DialogueStateTracker]:
+        """Every session of a conversation, read in a worker thread."""
+        return await asyncio.to_thread(
+            lambda: finish(SQLTrackerStore.retrieve_full_tracker(self, conversation_id)))
+
+    async def keys(self) -> Iterable[str]:
+        """Conversation ids, read in a worker thread."""
+        return await asyncio.to_thread(lambda: finish(SQLTrackerStore.keys(self)))
+
+    def unsaved(self, sender_id: str) -> bool:
+        """Whether this conversation has events the database does not have yet."""
+        return sender_id in self._unsaved
+
+    def health(self) -> Dict[str, Any]:
+        """``ok``, or ``failing`` with how many conversations wait and for how long."""
+        if self._failing_since is None:
+            return {"status": "ok"}
+        return {"status": "failing", "unsaved_conversations": len(self._unsaved),
+                "failing_seconds": round(time.monotonic() - self._failing_since, 1)}
 
     def peek(self, sender_id: str) -> Optional[DialogueStateTracker]:
         """The cached tracker, left in place, for read-only use (None if not cached)."""
@@ -110,17 +175,94 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         return entry[0] if entry else None
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Persist new events, then cache the tracker for the conversation's next turn."""
-        entry = self._busy.pop(tracker.sender_id, None) or self._idle.pop(
-            tracker.sender_id, None
-        )
-        if entry is not None and entry[0] is tracker:
-            await self.stream_events(tracker)
-            events = list(tracker.events)
-            self._insert(tracker.sender_id, events[entry[1] :])
+        """Persist new events (retried), then cache the tracker for the next turn.
+
+        When the database keeps failing the tracker is cached with its unsaved events and
+        the background task retries; nothing is raised (Rasa's fail-safe wrapper would log
+        the error's SQL parameters, i.e. patient text, and drop the events).
+        """
+        sender_id = tracker.sender_id
+        entry = self._busy.pop(sender_id, None) or self._idle.pop(sender_id, None)
+        persisted: Optional[int] = None  # unknown: count what the database has
+        if entry is not None and entry[0] is tracker and entry[1] >= 0:
+            persisted = entry[1]
+        await self.stream_events(tracker)
+        for attempt in range(SAVE_ATTEMPTS):
+            try:
+                stored = await asyncio.to_thread(self._persist, tracker, persisted)
+            except Exception as error:  # noqa: BLE001 - any database failure: keep the events
+                failure = error
+                if attempt + 1 < SAVE_ATTEMPTS:
+                    await asyncio.sleep(SAVE_RETRY_SECONDS * (attempt + 1))
+                continue
+            self._saved(sender_id)
+            self._remember(self._idle, sender_id, (tracker, stored))
+            return
+        self._keep_unsaved(tracker, persisted, failure)
+
+    def _persist(self, tracker: DialogueStateTracker, persisted: Optional[int]) -> int:
+        """Write the events after ``persisted`` (None: after what the database has); blocking."""
+        events = list(tracker.events)
+        if persisted is None:  # as SQLTrackerStore.save: the stored events of this session
+            with self.session_scope() as session:
+                persisted = self._event_query(
+                    session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+        self._insert(tracker.sender_id, events[persisted:])
+        return len(events)
+
+    def _saved(self, sender_id: str) -> None:
+        self._unsaved.discard(sender_id)
+        if not self._unsaved and self._failing_since is not None:
+            logger.warning("Conversation store recovered: every kept conversation is saved")
+            self._failing_since = None
+
+    def _keep_unsaved(self, tracker: DialogueStateTracker, persisted: Optional[int],
+                      error: Exception) -> None:
+        """Hold the tracker in memory with its unsaved events and start the retries."""
+        self._unsaved.add(tracker.sender_id)
+        if self._failing_since is None:
+            self._failing_since = time.monotonic()
+        logger.error("Conversation store failing (%s): %d conversation(s) kept in memory, "
+                     "retrying", type(error).__name__, len(self._unsaved))
+        # cache_size 0 or not: an unsaved tracker is never evicted
+        self._idle[tracker.sender_id] = (tracker, -1 if persisted is None else persisted)
+        self._idle.move_to_end(tracker.sender_id)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.get_running_loop().create_task(self._flush_until_saved())
+
+    async def _flush_until_saved(self) -> None:
+        """Background: write every kept conversation that no turn holds, with backoff."""
+        delay = FLUSH_SECONDS[0]
+        while self._unsaved:
+            await asyncio.sleep(delay)
+            for sender_id in list(self._unsaved):
+                if not await self._flush_one(sender_id):
+                    delay = min(delay * 2, FLUSH_SECONDS[1])
+                    break
+            else:
+                delay = FLUSH_SECONDS[0]
+
+    async def _flush_one(self, sender_id: str) -> bool:
+        """Save one kept conversation unless a turn has it (its save writes the backlog)."""
+        entry = self._idle.pop(sender_id, None)
+        if entry is None:
+            return True
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._flushing[sender_id] = done
+        tracker, persisted = entry
+        try:
+            stored = await asyncio.to_thread(self._persist, tracker,
+                                             None if persisted < 0 else persisted)
+        except Exception:  # noqa: BLE001 - still failing: keep it, back off
+            self._idle[sender_id] = entry
+            return False
         else:
-            await super().save(tracker)
-        self._remember(self._idle, tracker.sender_id, (tracker, len(tracker.events)))
+            self._idle[sender_id] = (tracker, stored)
+            self._saved(sender_id)
+            return True
+        finally:
+            del self._flushing[sender_id]
+            done.set_result(None)
 
     def _insert(self, sender_id: str, events: Iterable[Event]) -> None:
         """Insert events with the same columns as ``SQLTrackerStore.save``, in one statement."""
@@ -147,7 +289,19 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         table[sender_id] = entry
         table.move_to_end(sender_id)
         while len(table) > self._cache_size:
+            oldest = next(iter(table))
+            if oldest in self._unsaved:  # never evict events the database does not have
+                table.move_to_end(oldest)
+                if all(key in self._unsaved for key in table):
+                    break
+                continue
             table.popitem(last=False)
+
+
+def cached_store(store: Any) -> Optional[CachedSQLTrackerStore]:
+    """The project's store inside Rasa's ``FailSafeTrackerStore`` wrapper, if it is in use."""
+    inner = getattr(store, "_tracker_store", store)
+    return inner if isinstance(inner, CachedSQLTrackerStore) else None
 
 
 async def read_tracker(store: TrackerStore, sender_id: str) -> Optional[DialogueStateTracker]:

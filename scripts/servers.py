@@ -144,6 +144,7 @@ def start(
     servers = Servers(f"http://127.0.0.1:{rasa_port}", token, workdir, database_url,
                       actions_url=f"http://127.0.0.1:{actions_port}")
     env_extra.setdefault("WEB_CHAT_SECRET_FILE", str(workdir / "web_chat_secret"))
+    env_extra.setdefault("ALERT_SPOOL_DIR", str(workdir / "spool"))  # one spool per database
     env_extra.setdefault("REST_API_TOKEN", REST_TOKEN)
     env_extra.setdefault("ACTION_SERVER_TOKEN", ACTION_TOKEN)
     env = _env(DATABASE_URL=database_url, RASA_URL=servers.rasa_url, RASA_API_TOKEN=token,

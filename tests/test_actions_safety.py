@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from typing import Tuple
 
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from actions import safety
+from actions import alert_spool
+from actions.conversation import MessageContext
 from actions.models import OutboxMessage, StaffAlert
 from actions.safety import ActionRaiseStaffAlert
 
@@ -78,19 +80,51 @@ async def test_level_comes_from_the_guard_then_the_slot(db_session, dispatcher, 
     assert levels == ["urgent", "emergency", "urgent"]
 
 
-async def test_database_down_is_logged_without_patient_data(
-    monkeypatch, dispatcher, domain, make_tracker, caplog
+async def test_database_down_spools_the_alert_and_the_worker_stores_it(
+    monkeypatch, dispatcher, domain, make_tracker, caplog, settings_env, tmp_path, db_session
 ):
+    spool = tmp_path / "spool"
+    settings_env(ALERT_SPOOL_DIR=str(spool))
+    monkeypatch.setattr(alert_spool, "RETRY_SECONDS", 0.0)
+    real = alert_spool.record_alert
+
     def broken(*_: object) -> None:
         raise OperationalError("INSERT", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(safety, "record_alert", broken)
+    monkeypatch.setattr(alert_spool, "record_alert", broken)
     tracker = make_tracker(red_flag_message(), sender_id="+15550001111")
     with caplog.at_level(logging.INFO):
         events = await ActionRaiseStaffAlert().run(dispatcher, tracker, domain)
     assert events == [] and dispatcher.messages == []
-    assert "Could not store" in caplog.text
+    assert "spooled" in caplog.text
     assert "legs" not in caplog.text and "5550001111" not in caplog.text
+    assert alert_spool.spooled_count(spool) == 1
+    assert [p.stat().st_mode & 0o777 for p in spool.glob("*.json")] == [0o600]
+    assert alert_spool.replay_spool(spool) == 0  # the database is still down: kept
+    monkeypatch.setattr(alert_spool, "record_alert", real)
+    assert alert_spool.replay_spool(spool) == 1  # what the worker does on every poll
+    assert alert_spool.spooled_count(spool) == 0
+    alert = db_session.execute(select(StaffAlert)).scalar_one()
+    assert (alert.conversation_id, alert.level) == ("+15550001111", "emergency")
+    # the same message again (e.g. the action ran once more): still one alert
+    await ActionRaiseStaffAlert().run(dispatcher, tracker, domain)
+    assert len(db_session.execute(select(StaffAlert)).scalars().all()) == 1
+
+
+async def test_spool_unwritable_too_is_logged_as_lost(monkeypatch, caplog, tmp_path):
+    monkeypatch.setattr(alert_spool, "RETRY_SECONDS", 0.0)
+
+    def broken(*_: object) -> Tuple[int, bool]:
+        raise OperationalError("INSERT", {}, Exception("disk full"))
+
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    context = MessageContext("+15550002222", "twilio", "m-1", "my legs went numb", "urgent")
+    with caplog.at_level(logging.INFO):
+        outcome = alert_spool.save_alert(blocked / "spool", context, "emergency",
+                                         {"evidence": ["legs numb"]}, record=broken)
+    assert outcome == (None, "lost")
+    assert "STAFF ALERT LOST" in caplog.text and "numb" not in caplog.text
 
 
 async def test_a_crisis_gets_an_alert_of_its_own_level(db_session, dispatcher, domain,

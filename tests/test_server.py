@@ -14,6 +14,7 @@ from typing import Any, Dict
 
 import pytest
 import requests
+import sqlalchemy as sa
 
 from actions.config import get_settings
 from actions.models import StaffAlert
@@ -235,9 +236,20 @@ def test_action_server_down_still_answers_fast(tmp_path: Path, domain):
         elapsed = time.monotonic() - started
         assert texts == [render(domain, "utter_technical_difficulty")]
         assert elapsed < get_settings().turn_timeout_seconds
-        # a red flag still gets its instruction first (the alert action is what fails)
+        # a red flag still gets its instruction first (the alert action is what fails),
+        # and the Rasa server records the staff alert itself, once
         assert running.texts(user, "i cant breathe properly")[0] == level_text(
             domain, "emergency")
+        engine = sa.create_engine(running.database_url)
+        for _ in range(40):  # recorded in the background, right after the answer
+            with engine.connect() as connection:
+                alerts = connection.execute(sa.text(
+                    "SELECT level, conversation_id FROM staff_alerts")).all()
+            if alerts:
+                break
+            time.sleep(0.25)
+        engine.dispose()
+        assert [tuple(a) for a in alerts] == [("emergency", rest_id(user))]
         # asking for a person can't be queued: the phone instead, and no pause
         assert running.texts(user, "can i talk to a real person") == [
             render(domain, "utter_technical_difficulty")]

@@ -9,7 +9,9 @@ it receives the message and delivers the answers:
   bot itself just offered pass as payloads; anything else is read as plain words. Channels
   that show buttons as numbered choices (SMS) also turn a digit into the button's payload.
 - If the dialogue fails, times out or produces nothing (e.g. the action server is down),
-  the patient gets the clinic's phone number instead of silence. A conversation paused for
+  the patient gets the clinic's phone number instead of silence. If the message could not
+  be saved (the conversation store is failing; it is kept in memory and retried), the
+  patient is told so, with the phone. A conversation paused for
   a hand-off is the one deliberate silence (``addons/channels/dialogue.py``).
 - Staff replies posted since the patient's last message come first, for channels that
   cannot push (REST); channels that push pass ``include_staff=False``.
@@ -26,6 +28,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions.config import Settings
+from addons.channels.alert_backup import ensure_alert
 from addons.channels.dialogue import (
     Handler,
     bot_messages_since_patient_spoke,
@@ -36,6 +39,7 @@ from addons.channels.dialogue import (
 from addons.channels.replies import render
 from addons.channels.sms_text import choice_payload
 from addons.text import has_words, neutralise_command, offered_payloads, truncate
+from addons.tracker_store import cached_store
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff]")
 
@@ -61,6 +65,18 @@ class ChannelCollector(CollectingOutputChannel):
     def name(self) -> str:  # type: ignore[override]
         """The input channel's name."""
         return self.channel
+
+
+def store_failing(agent: Any, sender: str) -> bool:
+    """Whether this conversation's latest events are only in memory (the store is failing)."""
+    store = cached_store(getattr(agent, "tracker_store", None))
+    return store is not None and store.unsaved(sender)
+
+
+def store_health(agent: Any) -> Dict[str, Any]:
+    """The conversation store's health (``{"status": "ok"}`` for other stores)."""
+    store = cached_store(getattr(agent, "tracker_store", None))
+    return store.health() if store is not None else {"status": "ok"}
 
 
 def latest_buttons(messages: List[Any]) -> List[Dict[str, Any]]:
@@ -105,9 +121,14 @@ async def answer(
     message = UserMessage(text, collector, sender, input_channel=channel, metadata=metadata)
     turn = await run_turn(agent, on_new_message, message, settings.turn_timeout_seconds)
     replies: List[Message] = list(collector.messages)
+    # the alert the red flag called for, even if the action server failed or hung (in the
+    # background: the patient's answer never waits on the database)
+    ensure_alert(await read_conversation(agent, sender), channel, settings)
     if not turn.ok or (not replies and not turn.paused):
         # keep whatever was already said (e.g. a safety instruction), then the phone
         replies += await render(agent, "utter_technical_difficulty", sender, channel)
+    elif store_failing(agent, sender):
+        replies += await render(agent, "utter_message_not_saved", sender, channel)
     if include_staff:
         replies = staff_replies(sender, unseen) + replies
     if truncated:
@@ -129,8 +150,11 @@ class WebhookInput(InputChannel):
         hook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
 
         @hook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+        async def health(request: Request) -> HTTPResponse:
+            store = store_health(getattr(request.app.ctx, "agent", None))
+            failing = store["status"] != "ok"
+            return response.json({"status": "failing" if failing else "ok",
+                                  "conversation_store": store}, status=503 if failing else 200)
 
         @hook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
