@@ -23,6 +23,7 @@ DEFAULT_CLINIC_FILE = PROJECT_ROOT / "clinic.yml"
 DEFAULT_API_TOKEN_FILE = PROJECT_ROOT / "var" / "api_token"  # Rasa HTTP API (staff tools)
 DEFAULT_REST_TOKEN_FILE = PROJECT_ROOT / "var" / "rest_token"  # REST channel integrations
 DEFAULT_ACTION_TOKEN_FILE = PROJECT_ROOT / "var" / "action_token"  # Rasa -> action server
+DEFAULT_LOG_TAG_FILE = PROJECT_ROOT / "var" / "log_tag_key"  # keys the conversation tags in logs
 # Key that signs website chat ids, created on first use (mode 600) if WEB_CHAT_SECRET is unset.
 DEFAULT_WEB_SECRET_FILE = PROJECT_ROOT / "var" / "web_chat_secret"
 # Staff alerts the database could not take wait here until the worker stores them.

@@ -37,7 +37,7 @@ import json
 import logging
 import time
 from collections import OrderedDict
-from typing import Any, Coroutine, Dict, Iterable, Optional, Set, Tuple, TypeVar
+from typing import Any, Callable, Coroutine, Dict, Iterable, Optional, Set, Tuple, TypeVar
 
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.shared.core.events import Event
@@ -144,19 +144,31 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             await asyncio.shield(flushing)
         entry = self._idle.pop(sender_id, None)
         if entry is None:
-            return await asyncio.to_thread(
-                lambda: finish(SQLTrackerStore.retrieve(self, sender_id)))
+            return await self._read(lambda: finish(SQLTrackerStore.retrieve(self, sender_id)))
         self._remember(self._busy, sender_id, entry)
         return entry[0]
 
     async def retrieve_full_tracker(self, conversation_id: str) -> Optional[DialogueStateTracker]:
         """Every session of a conversation, read in a worker thread."""
-        return await asyncio.to_thread(
+        return await self._read(
             lambda: finish(SQLTrackerStore.retrieve_full_tracker(self, conversation_id)))
 
     async def keys(self) -> Iterable[str]:
         """Conversation ids, read in a worker thread."""
-        return await asyncio.to_thread(lambda: finish(SQLTrackerStore.keys(self)))
+        return await self._read(lambda: finish(SQLTrackerStore.keys(self)))
+
+    @staticmethod
+    async def _read(work: Callable[[], Result]) -> Result:
+        """Run a blocking read in a worker thread; re-raise a failure without its SQL.
+
+        Rasa's fail-safe wrapper logs the error's message, and SQL parameters hold
+        conversation ids, i.e. phone numbers.
+        """
+        try:
+            return await asyncio.to_thread(work)
+        except Exception as error:  # noqa: BLE001 - any database failure
+            raise RuntimeError(
+                f"conversation store unavailable ({type(error).__name__})") from None
 
     def unsaved(self, sender_id: str) -> bool:
         """Whether this conversation has events the database does not have yet."""

@@ -26,6 +26,7 @@ secret() {  # secret NAME FILE: export NAME from the environment, else from FILE
 secret RASA_API_TOKEN api_token
 secret REST_API_TOKEN rest_token
 secret ACTION_SERVER_TOKEN action_token
+secret LOG_TAG_SECRET log_tag_key  # keyed conversation tags in the logs (actions/redact.py)
 
 .venv/bin/alembic upgrade head
 

@@ -111,3 +111,12 @@ async def test_a_locked_database_does_not_freeze_the_event_loop(tmp_path: Path):
     await turn(store, "c", "after the lock")
     fresh = await make_store(db).retrieve("c")
     assert user_texts(fresh) == ["before the lock", "during the lock", "after the lock"]
+
+
+async def test_a_failed_read_carries_no_phone_number(tmp_path: Path):
+    store = make_store(tmp_path / "t.db")
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE events")
+    with pytest.raises(RuntimeError) as failure:
+        await store.retrieve("+13125550199")
+    assert "5550199" not in str(failure.value) and "OperationalError" in str(failure.value)
