@@ -19,12 +19,12 @@ export PYTHONHASHSEED := 0
 
 # What the trained model depends on (runtime-only code such as the channel is not listed).
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
-                $(wildcard addons/nlu/*.py) addons/nlu/minilm/tokenizer.json addons/text.py addons/shorthand.yml $(SPACY)/meta.json
+                $(wildcard addons/nlu/*.py) addons/policies.py addons/nlu/minilm/tokenizer.json addons/text.py addons/shorthand.yml $(SPACY)/meta.json
 
-.PHONY: help install spacy train migrate web run test lint eval bench clean lock
+.PHONY: help install spacy train migrate web run test lint eval bench fuzz faults reload adopt-reviewed clean lock
 
 help: ## Show this help
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 $(STAMP): requirements.lock requirements-model.lock .python-version scripts/bootstrap_venv.sh
 	scripts/bootstrap_venv.sh
@@ -65,11 +65,24 @@ test: $(MODEL) $(WIDGET) lint ## Everything: lint, data validation, unit + HTTP 
 	$(PY) -m pytest
 	scripts/test_stories.sh
 
-eval: $(MODEL) ## Held-out NLU evaluation + TF-IDF baseline -> docs/evaluation.md
+eval: $(MODEL) ## Held-out NLU evaluation + TF-IDF baseline -> docs/evaluation.md; masking recall -> docs/privacy.md
 	$(PY) -m scripts.evaluate
+	$(PY) -m scripts.pii_eval
 
 bench: $(MODEL) ## Latency/throughput/memory benchmark -> docs/benchmark.md
 	$(PY) -m scripts.bench
+
+fuzz: $(MODEL) ## 10,200 hostile requests over REST, SMS and the web socket -> docs/fuzz.md
+	$(PY) -m scripts.fuzz
+
+faults: $(MODEL) ## Messages sent vs stored under four faults -> docs/faults.md
+	$(PY) -m scripts.fault_run
+
+reload: $(STAMP) ## Train aside (var/models-next/) and load the new model into the running server
+	$(PY) -m scripts.train_aside
+
+adopt-reviewed: $(STAMP) ## Show what the console's export changes; YES=1 copies it into data/nlu/
+	$(PY) -m scripts.adopt_reviewed $(if $(YES),--yes)
 
 lock: ## Re-pin requirements.lock from requirements.in (needs network to PyPI)
 	rm -rf .lockenv && $$(scripts/bootstrap_venv.sh --print-python) -m venv .lockenv

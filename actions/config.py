@@ -5,6 +5,7 @@ Nothing is read at import time; call :func:`get_settings` (cached) when a value 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from datetime import time
@@ -94,6 +95,8 @@ class NotifySettings:
     timeout_seconds: float
     include_text: bool
     poll_seconds: float
+    alert_poll_seconds: float  # staff alerts are looked for this often (a lane of their own)
+    claim_margin_seconds: float  # a claim outlives its longest delivery attempt by this much
     retry_base_seconds: float
     retry_cap_seconds: float
     give_up_hours: float
@@ -170,8 +173,16 @@ class ConsoleSettings:
     idle_minutes: int  # a session ends after this long without a request ...
     max_hours: int  # ... and this long after login in any case
     secure_cookies: bool  # CONSOLE_SECURE_COOKIES: set behind HTTPS
-    max_failed_logins: int  # then the account is locked for lockout_minutes
+    # Failed log-ins are counted per client address, never per account alone (anyone could
+    # lock anyone out). Within the last lockout_minutes, an address with max_failed_logins
+    # failures for one user name can't try that name again, and one with
+    # max_failed_logins_per_address failures in all can't log in at all, until old ones age out.
+    max_failed_logins: int
+    max_failed_logins_per_address: int
     lockout_minutes: int
+    # CONSOLE_TRUSTED_PROXIES: reverse proxies (addresses or networks) whose X-Forwarded-For
+    # names the client; empty = the TCP peer is the client (X-Forwarded-For is ignored)
+    trusted_proxies: Tuple[str, ...]
     low_confidence: float  # default threshold of the "low confidence" filter
     answers_refresh_seconds: float  # how often the bot re-reads edited answers
     reviewed_data: Path  # where annotations are exported as NLU training data
@@ -250,6 +261,8 @@ def load_notify(env: Mapping[str, str]) -> NotifySettings:
         timeout_seconds=_number(env, "STAFF_WEBHOOK_TIMEOUT_SECONDS", 5.0, 0.5, 60.0),
         include_text=_flag(env, "STAFF_WEBHOOK_INCLUDE_TEXT"),
         poll_seconds=_number(env, "WORKER_POLL_SECONDS", 1.0, 0.05, 60.0),
+        alert_poll_seconds=_number(env, "WORKER_ALERT_POLL_SECONDS", 0.2, 0.05, 60.0),
+        claim_margin_seconds=_number(env, "NOTIFY_CLAIM_MARGIN_SECONDS", 5.0, 0.5, 300.0),
         retry_base_seconds=_number(env, "NOTIFY_RETRY_BASE_SECONDS", 5.0, 0.01, 3600.0),
         retry_cap_seconds=_number(env, "NOTIFY_RETRY_CAP_SECONDS", 600.0, 0.01, 86400.0),
         give_up_hours=_number(env, "NOTIFY_GIVE_UP_HOURS", 72.0, 0.001, 24.0 * 30),
@@ -353,6 +366,17 @@ def load_followups(
     )
 
 
+def _networks(raw: str) -> Tuple[str, ...]:
+    """``"127.0.0.1, 10.0.0.0/8"`` -> normalised networks; unreadable entries are dropped."""
+    networks = []
+    for part in raw.split(","):
+        try:
+            networks.append(str(ipaddress.ip_network(part.strip(), strict=False)))
+        except ValueError:
+            continue
+    return tuple(dict.fromkeys(networks))
+
+
 def load_console(env: Mapping[str, str]) -> ConsoleSettings:
     """Review console settings (``CONSOLE_*``)."""
     return ConsoleSettings(
@@ -362,11 +386,15 @@ def load_console(env: Mapping[str, str]) -> ConsoleSettings:
         max_hours=_number(env, "CONSOLE_MAX_HOURS", 12, 1, 24 * 7),
         secure_cookies=_flag(env, "CONSOLE_SECURE_COOKIES"),
         max_failed_logins=_number(env, "CONSOLE_MAX_FAILED_LOGINS", 5, 1, 100),
+        max_failed_logins_per_address=_number(env, "CONSOLE_MAX_FAILED_LOGINS_PER_ADDRESS", 20,
+                                              1, 1000),
         lockout_minutes=_number(env, "CONSOLE_LOCKOUT_MINUTES", 15, 1, 24 * 60),
+        trusted_proxies=_networks(env.get("CONSOLE_TRUSTED_PROXIES", "")),
         low_confidence=_number(env, "CONSOLE_LOW_CONFIDENCE", 0.6, 0.0, 1.0),
         answers_refresh_seconds=_number(env, "ANSWERS_REFRESH_SECONDS", 15.0, 0.0, 60.0),
+        # outside the training inputs: adopting it is a reviewed step (make adopt-reviewed)
         reviewed_data=Path(env.get("REVIEWED_DATA_FILE")
-                           or PROJECT_ROOT / "data" / "nlu" / "reviewed.yml"),
+                           or PROJECT_ROOT / "var" / "exports" / "reviewed.yml"),
     )
 
 

@@ -8,8 +8,10 @@ Webhook schema (JSON body, UTF-8), see ``docs/notifications.md``::
     {"type": "staff_alert" | "handoff_request" | "appointment_request",
      "delivery_id": "<uuid>", "record": {...}}
 
-Headers: ``X-Clinic-Event`` (the type), ``X-Clinic-Delivery`` (same id on every retry, so a
-receiver can drop repeats), ``X-Clinic-Timestamp`` (Unix seconds) and ``X-Clinic-Signature``:
+Headers: ``X-Clinic-Event`` (the type), ``X-Clinic-Delivery`` (the outbox row's
+``delivery_id``, also in the body: the same on every retry and on a re-delivery after a worker
+died mid-attempt, so receivers must drop repeats by it), ``X-Clinic-Timestamp`` (Unix seconds)
+and ``X-Clinic-Signature``:
 ``sha256=`` + hex HMAC-SHA256 of ``"<timestamp>." + body`` with the target's secret
 (``STAFF_WEBHOOK_SECRET`` or ``SCHEDULING_WEBHOOK_SECRET``).
 """

@@ -2,6 +2,13 @@
 
 Rows are written in the same transaction as the alert or hand-off they describe, so a
 notification exists exactly when its record does. ``actions.worker`` delivers them.
+
+Staff alerts (red flags: emergency, crisis, urgent; and worse pain in a check-in) rank first,
+then hand-offs, then appointment requests. A claim is a lease: the row is due again when it
+ends, so a worker that died mid-delivery holds it back for seconds, not minutes. The lease is
+the target's attempt timeout plus ``NOTIFY_CLAIM_MARGIN_SECONDS``, and the worker stops an
+attempt that margin before the lease ends, so two live workers never deliver one row at once.
+A row delivered again after a crash keeps its ``delivery_id``: receivers drop repeats by it.
 """
 
 from __future__ import annotations
@@ -11,18 +18,25 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
-from actions.config import NotifySettings, get_settings
+from actions.config import NotifySettings, Settings, get_settings
 from actions.conversation import MessageContext
 from actions.db import session_scope
 from actions.models import AppointmentRequest, OutboxMessage, utcnow
 
-# A claimed row becomes due again after this long if its worker died while delivering.
-CLAIM_LEASE = timedelta(minutes=2)
 APPOINTMENT_KIND = "appointment_request"
+HANDOFF_KIND = "handoff_request"
+# Red-flag alerts (levels emergency, crisis, urgent: actions/safety.py via alert_spool.py) and
+# check-in pain alerts: delivered first, in a lane of their own (actions/worker.py).
+ALERT_KINDS = ("staff_alert",)
 SCHEDULING_TARGET = "scheduling"
+WEBHOOK_TARGET = "webhook"
+LOCAL_ATTEMPT_SECONDS = 1.0  # a log line (or a target that fails at once, e.g. no URL)
+# Claim order: alerts, then hand-offs, then everything else (appointment requests).
+PRIORITY = case(
+    (OutboxMessage.kind.in_(ALERT_KINDS), 0), (OutboxMessage.kind == HANDOFF_KIND, 1), else_=2)
 
 
 @dataclass(frozen=True)
@@ -37,6 +51,12 @@ class Claimed:
     payload: Dict[str, Any]
     attempts: int
     created_at: datetime
+    lease_until: Optional[datetime] = None  # the claim ends then: the attempt must be over
+
+    @property
+    def is_alert(self) -> bool:
+        """A staff alert (red flag or worse pain): first in line, its own delivery lane."""
+        return self.kind in ALERT_KINDS
 
 
 def enqueue(
@@ -82,18 +102,46 @@ def record_once(
         return int(row.id), True
 
 
-def claim_due(limit: int = 20, now: Optional[datetime] = None) -> List[Claimed]:
-    """Claim up to ``limit`` due rows; a row another worker claimed first is skipped."""
+def attempt_seconds(target: str, settings: Settings) -> float:
+    """The longest one delivery attempt to ``target`` may take (its webhook timeout)."""
+    if target == WEBHOOK_TARGET:
+        return settings.notify.timeout_seconds
+    if target == SCHEDULING_TARGET:
+        return settings.scheduling.timeout_seconds
+    return LOCAL_ATTEMPT_SECONDS
+
+
+def claim_lease(target: str, settings: Settings) -> timedelta:
+    """How long a claim on a row for ``target`` holds: its longest attempt plus the margin."""
+    return timedelta(
+        seconds=attempt_seconds(target, settings) + settings.notify.claim_margin_seconds)
+
+
+def claim_due(
+    limit: int = 20, now: Optional[datetime] = None, settings: Optional[Settings] = None,
+    alerts: Optional[bool] = None,
+) -> List[Claimed]:
+    """Claim up to ``limit`` due rows, alerts first; a row another worker claimed is skipped.
+
+    ``alerts``: True claims only staff alerts, False everything but them, None all rows.
+    Each claim holds for :func:`claim_lease` of the row's target.
+    """
     now = now or utcnow()
+    settings = settings or get_settings()
     claimed: List[Claimed] = []
+    query = select(OutboxMessage).where(
+        OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+    if alerts is True:
+        query = query.where(OutboxMessage.kind.in_(ALERT_KINDS))
+    elif alerts is False:
+        query = query.where(OutboxMessage.kind.not_in(ALERT_KINDS))
     with session_scope() as session:
         due = session.execute(
-            select(OutboxMessage)
-            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            query.order_by(PRIORITY, OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(limit)
         ).scalars().all()
         for row in due:
+            lease_until = now + claim_lease(row.target, settings)
             result = session.execute(
                 update(OutboxMessage)
                 .where(
@@ -101,15 +149,34 @@ def claim_due(limit: int = 20, now: Optional[datetime] = None) -> List[Claimed]:
                     OutboxMessage.status == "pending",
                     OutboxMessage.next_attempt_at == row.next_attempt_at,
                 )
-                .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + CLAIM_LEASE)
+                .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=lease_until)
                 .execution_options(synchronize_session=False)
             )
             if result.rowcount == 1:
                 claimed.append(
                     Claimed(row.id, row.delivery_id, row.kind, row.target, row.ref_id,
-                            dict(row.payload), row.attempts + 1, row.created_at)
+                            dict(row.payload), row.attempts + 1, row.created_at, lease_until)
                 )
     return claimed
+
+
+def _still_claimed(claimed: Claimed) -> Any:
+    """The row is pending and nobody claimed it after ``claimed`` (its lease may have ended)."""
+    return (OutboxMessage.id == claimed.id, OutboxMessage.status == "pending",
+            OutboxMessage.attempts == claimed.attempts)
+
+
+def release(claimed: Claimed, now: Optional[datetime] = None) -> None:
+    """Make a claimed row due again at once (its worker stops before finishing the attempt).
+
+    A row claimed again since (after the lease) is left to its new worker.
+    """
+    with session_scope() as session:
+        session.execute(
+            update(OutboxMessage).where(*_still_claimed(claimed))
+            .values(next_attempt_at=now or utcnow())
+            .execution_options(synchronize_session=False)
+        )
 
 
 def backoff(attempts: int, settings: NotifySettings) -> timedelta:
@@ -122,18 +189,25 @@ def record_result(
     claimed: Claimed, error: Optional[str], settings: NotifySettings,
     now: Optional[datetime] = None,
 ) -> str:
-    """Store the outcome of one delivery attempt; returns the row's new status."""
+    """Store the outcome of one delivery attempt; returns the row's new status.
+
+    A success is always stored (once). A failure is dropped if another worker has claimed the
+    row since (this attempt outlived its lease): storing it would cut that claim short.
+    """
     now = now or utcnow()
     if error is None:
         values: Dict[str, Any] = {"status": "sent", "sent_at": now, "last_error": None}
+        where: Any = (OutboxMessage.id == claimed.id, OutboxMessage.status != "sent")
     elif now - claimed.created_at >= timedelta(hours=settings.give_up_hours):
         values = {"status": "failed", "last_error": error[:300]}
+        where = _still_claimed(claimed)
     else:
         values = {"next_attempt_at": now + backoff(claimed.attempts, settings),
                   "last_error": error[:300]}
+        where = _still_claimed(claimed)
     with session_scope() as session:
         session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == claimed.id).values(**values)
+            update(OutboxMessage).where(*where).values(**values)
             .execution_options(synchronize_session=False)
         )
         if error is None and claimed.target == SCHEDULING_TARGET:

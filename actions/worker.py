@@ -3,9 +3,21 @@
 The outbox holds staff notifications and appointment requests for the scheduling system.
 Post-procedure check-ins are started through Rasa's API (``actions.checkin_sender``).
 
-``python -m actions.worker`` (started by ``make run``) polls the outbox every
-``WORKER_POLL_SECONDS``; ``--once`` delivers what is due and exits. Everything it needs is
-in the database, so stopping or restarting it loses nothing.
+``python -m actions.worker`` (started by ``make run``) runs two delivery lanes side by side:
+
+- **alerts** (staff alerts: red flags and worse pain): looked for every
+  ``WORKER_ALERT_POLL_SECONDS`` (0.2 s), up to ``ALERT_CONCURRENCY`` delivered at once;
+- **everything else** (hand-offs first, then appointment requests): every
+  ``WORKER_POLL_SECONDS``, up to ``OTHER_CONCURRENCY`` at once.
+
+A lane claims only as many rows as it has free slots, so a claimed row is sent at once and
+no claim waits behind another delivery; a hanging webhook holds one slot of its own lane for
+at most its timeout, never an alert. Every attempt ends the margin before its claim does
+(``actions.outbox``). Spooled alerts are stored on each alert poll; check-ins have a loop of
+their own.
+``--once`` delivers what is due and exits. Everything the worker needs is in the database,
+so stopping or restarting it loses nothing: on stop, deliveries in flight are abandoned and
+their rows are due again at once (same delivery id); after a crash, when their lease ends.
 """
 
 from __future__ import annotations
@@ -14,7 +26,7 @@ import argparse
 import asyncio
 import logging
 import signal
-from typing import List, Optional
+from typing import Any, Awaitable, Callable, List, Optional, Set, TypeVar
 
 import aiohttp
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,44 +35,189 @@ from actions.alert_spool import replay_spool
 from actions.checkin_sender import send_due
 from actions.config import Settings, get_settings
 from actions.db import run_in_thread
+from actions.models import utcnow
 from actions.notifier import deliver
-from actions.outbox import claim_due, record_result
+from actions.outbox import Claimed, claim_due, claim_lease, record_result, release
 
 logger = logging.getLogger(__name__)
 
+ALERT_CONCURRENCY = 8  # alert deliveries at once (each to one target)
+OTHER_CONCURRENCY = 4  # hand-offs and appointment requests at once
+T = TypeVar("T")
+
+
+class Database:
+    """The worker's database calls, one at a time in a thread (they take milliseconds).
+
+    SQLite takes one writer anyway, and the calls never share a connection at once.
+    """
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        """Run ``function(*args)`` off the event loop, after the calls before it."""
+        async with self._lock:
+            return await run_in_thread(function, *args)
+
+
+class Lane:
+    """Claims and delivers one kind of outbox row (alerts, or the rest) concurrently."""
+
+    def __init__(self, name: str, alerts: bool, concurrency: int, settings: Settings,
+                 http: aiohttp.ClientSession, database: Database) -> None:
+        self.name = name
+        self.alerts = alerts
+        self.concurrency = concurrency
+        self.settings = settings
+        self.http = http
+        self.database = database
+        self.delivered = 0
+        self.in_flight: Set[asyncio.Task[None]] = set()
+        self.freed = asyncio.Event()  # a delivery ended: a slot is free
+
+    async def fill(self) -> int:
+        """Claim as many due rows as there are free slots and start each delivery now."""
+        free = self.concurrency - len(self.in_flight)
+        if free <= 0:
+            return 0
+        batch = await self.database.run(claim_due, free, None, self.settings, self.alerts)
+        for message in batch:
+            task = asyncio.create_task(self.attempt(message))
+            self.in_flight.add(task)
+            task.add_done_callback(self._done)
+        return len(batch)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self.in_flight.discard(task)
+        self.freed.set()
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("A %s delivery failed unexpectedly; its row is due again when its "
+                         "claim ends", self.name, exc_info=task.exception())
+
+    async def attempt(self, message: Claimed) -> None:
+        """Deliver one claimed row within its claim, then store the outcome."""
+        notify = self.settings.notify
+        lease_until = message.lease_until or utcnow() + claim_lease(message.target, self.settings)
+        # Over by the margin before the lease ends: the margin is for storing the outcome.
+        budget = (lease_until - utcnow()).total_seconds() - notify.claim_margin_seconds
+        try:
+            if budget <= 0:  # the claim itself took that long: let a new claim start afresh
+                logger.warning("Notification %s (%s): claimed too long ago to send; due again",
+                               message.id, message.target)
+                await self.database.run(release, message)
+                return
+            try:
+                error = await asyncio.wait_for(deliver(message, self.settings, self.http),
+                                               timeout=budget)
+            except asyncio.TimeoutError:
+                error = "TimeoutError: could not reach the webhook"
+        except asyncio.CancelledError:
+            await self.database.run(release, message)  # the worker stops: due again now
+            raise
+        try:
+            status = await self.database.run(record_result, message, error,
+                                             self.settings.notify)
+        except SQLAlchemyError as exc:
+            logger.error("Notification %s (%s): outcome not stored (%s); it is due again "
+                         "when its claim ends, with the same delivery id", message.id,
+                         message.target, type(exc).__name__)
+            return
+        if error is None:
+            self.delivered += 1
+        else:
+            log = logger.error if status == "failed" else logger.warning
+            log("Notification %s (%s) attempt %d failed: %s; now %s", message.id,
+                message.target, message.attempts, error, status)
+
+    async def drain(self) -> int:
+        """Deliver until nothing is due or in flight; returns how many were delivered."""
+        while True:
+            self.freed.clear()
+            claimed = await self.fill()
+            if not claimed and not self.in_flight:
+                return self.delivered
+            if self.in_flight:
+                await asyncio.wait(set(self.in_flight), return_when=asyncio.FIRST_COMPLETED)
+
+    async def run(self, stop: asyncio.Event, poll_seconds: float,
+                  before: Optional[Callable[[], Awaitable[Any]]] = None) -> None:
+        """Poll until ``stop``; a delivery that ends wakes the lane (more may be due)."""
+        try:
+            while not stop.is_set():
+                self.freed.clear()
+                try:
+                    if before is not None:
+                        await before()
+                    await self.fill()
+                except SQLAlchemyError as exc:
+                    logger.error("Outbox unavailable to the %s lane (%s); retrying", self.name,
+                                 type(exc).__name__)
+                await wait_any(poll_seconds, stop, self.freed)
+        finally:
+            await self.abandon()
+
+    async def abandon(self) -> None:
+        """Stop the deliveries in flight; their rows are released (due again at once)."""
+        tasks = list(self.in_flight)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def wait_any(seconds: float, *events: asyncio.Event) -> None:
+    """Wait until one of ``events`` is set, at most ``seconds``."""
+    waiters = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+
+
+def lanes(settings: Settings, http: aiohttp.ClientSession) -> List[Lane]:
+    """The alert lane and the lane for everything else, sharing one database queue."""
+    database = Database()
+    return [Lane("alert", True, ALERT_CONCURRENCY, settings, http, database),
+            Lane("other", False, OTHER_CONCURRENCY, settings, http, database)]
+
 
 async def run_once(settings: Settings, http: aiohttp.ClientSession) -> int:
-    """Deliver every due notification once; returns how many were delivered."""
-    delivered = 0
-    while True:
-        batch = await run_in_thread(claim_due)
-        if not batch:
-            return delivered
-        for message in batch:
-            error = await deliver(message, settings, http)
-            status = await run_in_thread(record_result, message, error, settings.notify)
-            if error is None:
-                delivered += 1
-            else:
-                log = logger.error if status == "failed" else logger.warning
-                log("Notification %s (%s) attempt %d failed: %s; now %s", message.id,
-                    message.target, message.attempts, error, status)
+    """Deliver every due notification once (alerts in their own lane); returns how many."""
+    counts = await asyncio.gather(*(lane.drain() for lane in lanes(settings, http)))
+    return sum(counts)
+
+
+async def _checkins_forever(settings: Settings, http: aiohttp.ClientSession,
+                            stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            await send_due(settings, http)
+        except SQLAlchemyError as exc:
+            logger.error("Check-ins unavailable (%s); retrying", type(exc).__name__)
+        await wait_any(settings.notify.poll_seconds, stop)
 
 
 async def run_forever(settings: Settings, stop: asyncio.Event) -> None:
-    """Poll until ``stop`` is set; a database outage is logged and retried."""
+    """Deliver and send until ``stop`` is set; a database outage is logged and retried."""
     async with aiohttp.ClientSession() as http:
-        while not stop.is_set():
-            try:
-                await run_in_thread(replay_spool, settings.alert_spool_dir)
-                await run_once(settings, http)
-                await send_due(settings, http)
-            except SQLAlchemyError as exc:
-                logger.error("Outbox unavailable (%s); retrying", type(exc).__name__)
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=settings.notify.poll_seconds)
-            except asyncio.TimeoutError:
-                pass
+        alert_lane, other_lane = lanes(settings, http)
+
+        async def replay() -> None:  # spooled alerts go out with the next alert poll
+            await alert_lane.database.run(replay_spool, settings.alert_spool_dir)
+
+        notify = settings.notify
+        tasks = [
+            asyncio.create_task(alert_lane.run(
+                stop, min(notify.alert_poll_seconds, notify.poll_seconds), replay)),
+            asyncio.create_task(other_lane.run(stop, notify.poll_seconds)),
+            asyncio.create_task(_checkins_forever(settings, http, stop)),
+        ]
+        try:
+            await asyncio.gather(*tasks)
+        finally:  # one loop failed (or we are cancelled): stop the others too
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _main(once: bool) -> None:

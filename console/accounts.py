@@ -5,16 +5,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import List, Optional, Tuple
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from actions.config import ConsoleSettings
+from actions.config import ConsoleSettings, get_settings
 from actions.models import utcnow
 from console import audit
-from console.models import StaffSession, StaffUser
+from console.models import AuditEntry, StaffSession, StaffUser
 from console.passwords import hash_password, password_problem, verify_password
 
 TOUCH_EVERY = timedelta(seconds=60)  # last_seen_at is written at most this often
@@ -63,6 +63,18 @@ def normalise_username(username: str) -> str:
     return (username or "").strip().lower()
 
 
+def check_password(password: str, username: str, display_name: str = "") -> None:
+    """Raise :class:`AccountError` (zxcvbn's advice) unless ``password`` is strong enough.
+
+    Every way of setting a password (command line, admin pages, one's own account page) comes
+    here through :func:`create_user` or :func:`set_password`. Parts made of the user name,
+    the display name or the clinic's name don't count towards its strength.
+    """
+    problem = password_problem(password, username, (display_name, get_settings().clinic.name))
+    if problem:
+        raise AccountError(problem)
+
+
 def create_user(session: Session, username: str, password: str, role: str = "reviewer",
                 display_name: str = "", created_by: str = "cli") -> StaffIdentity:
     """Add an account; raises :class:`AccountError` for a taken name or a weak password."""
@@ -72,9 +84,7 @@ def create_user(session: Session, username: str, password: str, role: str = "rev
         raise AccountError("User names are letters, digits, '.', '-' or '_' (up to 64).")
     if role not in StaffUser.ROLES:
         raise AccountError(f"Role must be one of: {', '.join(StaffUser.ROLES)}.")
-    problem = password_problem(password, name)
-    if problem:
-        raise AccountError(problem)
+    check_password(password, name, display_name)
     if session.scalar(select(StaffUser.id).where(StaffUser.username == name)) is not None:
         raise AccountError(f"There is already an account called {name!r}.")
     user = StaffUser(username=name, display_name=(display_name or name).strip()[:120],
@@ -88,9 +98,7 @@ def create_user(session: Session, username: str, password: str, role: str = "rev
 def set_password(session: Session, username: str, password: str, by: str) -> None:
     """Replace an account's password and end its sessions."""
     user = _user(session, username)
-    problem = password_problem(password, user.username)
-    if problem:
-        raise AccountError(problem)
+    check_password(password, user.username, user.display_name)
     user.password_hash = hash_password(password)
     user.failed_logins, user.locked_until = 0, None
     session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
@@ -129,37 +137,77 @@ def _user(session: Session, username: str) -> StaffUser:
     return user
 
 
-def login(session: Session, settings: ConsoleSettings, username: str, password: str
-          ) -> Tuple[Optional[str], str]:
+def login_refused(settings: ConsoleSettings) -> str:
+    """The one answer to every refused log-in, whatever the reason.
+
+    Wrong password, unknown or disabled user name, or too many failures from the client's
+    address: which of these it was is never told.
+    """
+    return (f"Wrong user name or password. After several failed attempts, wait "
+            f"{settings.lockout_minutes} minutes before trying again.")
+
+
+def _throttled(session: Session, settings: ConsoleSettings, address: Optional[str],
+               name: str, now: datetime) -> bool:
+    """Whether ``address`` has failed too often, in all or for ``name``, in the window.
+
+    Counted from the audit log's ``login_failed`` entries, so the limits hold across restarts
+    and processes. A successful log-in as ``name`` from the address clears that name's count
+    (so a user's own typos don't pile up) but not the address's (an attacker with one account
+    could otherwise reset it between guesses at others).
+    """
+    since = now - timedelta(minutes=settings.lockout_minutes)
+    failures = select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.client_address == address, AuditEntry.action == "login_failed",
+        AuditEntry.at >= since)
+    if int(session.scalar(failures) or 0) >= settings.max_failed_logins_per_address:
+        return True
+    succeeded = session.scalar(select(func.max(AuditEntry.at)).where(
+        AuditEntry.client_address == address, AuditEntry.action == "login",
+        AuditEntry.target_id == name, AuditEntry.at >= since))
+    name_failures = failures.where(AuditEntry.target_id == name)
+    if succeeded is not None:
+        name_failures = name_failures.where(AuditEntry.at > succeeded)
+    return int(session.scalar(name_failures) or 0) >= settings.max_failed_logins
+
+
+def login(session: Session, settings: ConsoleSettings, username: str, password: str,
+          client_address: Optional[str] = None) -> Tuple[Optional[str], str]:
     """Check a login; returns (cookie token, "") or (None, reason shown to the user).
 
-    Unknown names and wrong passwords get the same message; too many failures lock the
-    account for ``lockout_minutes``. Every attempt is audited (never the password).
+    Every refusal gets the same answer (:func:`login_refused`) after the same work (one
+    scrypt check, against a dummy hash if the name is unknown or disabled or the address is
+    throttled), so it tells nothing about which names exist or which are being attacked.
+
+    Failures are throttled per client address (``client_address``, default the current
+    request's) and per (address, user name), never per account alone: a per-account lock or
+    slowdown can be set off by anyone who knows the name, locking the real user out from their
+    own address, and a delay doesn't slow guesses sent in parallel. So there is none; guessing
+    from many addresses is bounded by the password strength rule (``console.passwords``) and
+    visible in the audit log. Every attempt is audited with its address (never the password).
     """
     name = normalise_username(username)[:64]
-    user = session.scalar(select(StaffUser).where(StaffUser.username == name))
+    address = (client_address or audit.current_address() or "")[:audit.MAX_ADDRESS] or None
     now = utcnow()
-    if user is None or not user.active:
-        verify_password(password, _DUMMY_HASH)
-        audit.record(session, name or "-", "login_failed", "staff_user", name)
-        return None, "Wrong user name or password."
-    if user.locked_until is not None and user.locked_until > now:
-        audit.record(session, name, "login_locked", "staff_user", name)
-        return None, "Too many failed attempts. Try again later or ask an admin."
-    if not verify_password(password, user.password_hash):
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= settings.max_failed_logins:
-            user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-            user.failed_logins = 0
-        audit.record(session, name, "login_failed", "staff_user", name)
-        return None, "Wrong user name or password."
+    user = session.scalar(select(StaffUser).where(StaffUser.username == name))
+    throttled = _throttled(session, settings, address, name, now)
+    usable = user is not None and bool(user.active) and not throttled
+    matches = verify_password(password, user.password_hash if usable and user else _DUMMY_HASH)
+    if throttled:
+        audit.record(session, name or "-", "login_throttled", "staff_user", name,
+                     client_address=address)
+        return None, login_refused(settings)
+    if not (usable and matches) or user is None:
+        audit.record(session, name or "-", "login_failed", "staff_user", name,
+                     client_address=address)
+        return None, login_refused(settings)
     token = secrets.token_urlsafe(32)
-    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+    user.last_login_at = now
     session.add(StaffSession(token_hash=_token_hash(token), user_id=user.id,
                              csrf_token=secrets.token_urlsafe(32), created_at=now,
                              last_seen_at=now,
                              expires_at=now + timedelta(hours=settings.max_hours)))
-    audit.record(session, name, "login", "staff_user", name)
+    audit.record(session, name, "login", "staff_user", name, client_address=address)
     return token, ""
 
 

@@ -82,8 +82,7 @@ def reset_password(session: Session, username: str, password: str, by: str) -> N
 
 def users(session: Session) -> List[Dict[str, Any]]:
     """Every account as plain values (never the password hash)."""
-    fields = ("username", "display_name", "role", "active", "created_at", "last_login_at",
-              "locked_until")
+    fields = ("username", "display_name", "role", "active", "created_at", "last_login_at")
     return [{name: getattr(user, name) for name in fields}
             for user in accounts.list_users(session)]
 
@@ -96,7 +95,8 @@ def audit_log(session: Session, page: int, username: Optional[str] = None,
                           action=action or None, target_id=target or None)
     entries = [{"at": e.at, "username": e.username, "action": e.action,
                 "target_type": e.target_type, "target_id": e.target_id,
-                "detail": dict(e.detail or {})} for e in found[:AUDIT_PAGE]]
+                "detail": dict(e.detail or {}), "client_address": e.client_address}
+               for e in found[:AUDIT_PAGE]]
     actions = [str(a) for a in session.scalars(
         select(AuditEntry.action).distinct().order_by(AuditEntry.action))]
     return AuditPage(entries, page, len(found) > AUDIT_PAGE, actions)

@@ -1,7 +1,10 @@
 """``python -m console.export [--out PATH]``: write the annotations as NLU training data.
 
-The file (``REVIEWED_DATA_FILE``, by default ``data/nlu/reviewed.yml``) is rebuilt from all
-annotations; run ``make train`` afterwards. The export is in the audit log (counts only).
+The file (``REVIEWED_DATA_FILE``, by default ``var/exports/reviewed.yml``, outside the
+training data) is rebuilt from all annotations. Training on it is a separate, reviewed
+step: ``make adopt-reviewed`` shows what would change and copies it into
+``data/nlu/reviewed.yml`` for a commit; ``make reload`` then trains aside and loads the new
+model into the running server. The export is in the audit log (counts only).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=None,
                         help="where to write (default: REVIEWED_DATA_FILE or "
-                             "data/nlu/reviewed.yml)")
+                             "var/exports/reviewed.yml)")
     args = parser.parse_args(argv)
     target: Path = args.out or get_settings().console.reviewed_data
     with session_scope() as session:

@@ -70,10 +70,12 @@ class AuditEntry(Base):
     target_type = Column(String(32))
     target_id = Column(String(255))
     detail = Column(JSON, nullable=False, default=dict)  # never message text
+    client_address = Column(String(64))  # the request's client (None: command line, worker)
 
     __table_args__ = (
         Index("ix_audit_log_at", "at"),
         Index("ix_audit_log_target", "target_type", "target_id"),
+        Index("ix_audit_log_client_at", "client_address", "at"),  # log-in throttling
     )
 
 

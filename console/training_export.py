@@ -5,7 +5,8 @@ by stand-ins (:func:`console.pii.scrub_for_training`, with what the conversation
 booking form), FAQ keys as retrieval intents (``faq/<key>``), sorted by label and text.
 Skipped: messages already in the training data (or in the held-out evaluation set, which
 must stay unseen), repeats, labels the domain no longer has, and messages whose
-conversation was deleted from Rasa's tracker store. ``make train`` picks the file up.
+conversation was deleted from Rasa's tracker store. The file lies outside the training
+data; ``make adopt-reviewed`` moves it in (a reviewed, committed step).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ HEADER = f"""{MARKER} from staff annotations of patient messages.
 # Do not edit by hand: every export rewrites this file from all annotations.
 # Personal data (names, phone numbers, e-mail addresses, dates of birth) is replaced
 # by stand-ins. Regenerate with "Export" on the console's Training data page or
-# `python -m console.export`, then `make train`.
+# `python -m console.export`; `make adopt-reviewed` copies it into data/nlu/ for a commit.
 """
 HELD_OUT = Path("tests") / "nlu_test.yml"  # the evaluation set: never trained on
 SKIP_REASONS = ("already_in_training", "conflicts_with_training", "repeat", "held_out",

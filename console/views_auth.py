@@ -65,7 +65,8 @@ async def login(request: web.Request) -> web.Response:
                                                   expected.encode()):
         return _login_page(request, "The form expired. Please try again.", 403)
     token, error = await db(accounts.login, settings_of(request).console,
-                            fields.get("username", ""), fields.get("password", "")[:256])
+                            fields.get("username", ""), fields.get("password", "")[:256],
+                            request.get("client_address"))
     if token is None:
         return _login_page(request, error, 401)
     response = redirect(safe_next(fields.get("next", "/")))
@@ -96,8 +97,9 @@ async def change_password(request: web.Request) -> web.Response:
     fields = await form(request)
 
     def change(session: Session) -> str:
+        # A log-in check, so wrong guesses count towards the address's limits.
         token, _ = accounts.login(session, settings_of(request).console, user.username,
-                                  fields.get("current", "")[:256])
+                                  fields.get("current", "")[:256], request.get("client_address"))
         if token is None:
             return "The current password is wrong."
         if fields.get("new", "") != fields.get("repeat", ""):

@@ -8,11 +8,12 @@ strict Content-Security-Policy (no inline script) and are never cached.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, TypeVar
+from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Sequence, TypeVar
 from urllib.parse import quote, urlsplit
 
 import jinja2
@@ -20,7 +21,7 @@ from aiohttp import web
 
 from actions.config import Settings
 from actions.db import run_in_thread, session_scope
-from console import accounts
+from console import accounts, audit
 from console.accounts import StaffIdentity
 from console.pii import mask_conversation_id, mask_text
 
@@ -66,6 +67,45 @@ def require_admin(request: web.Request) -> StaffIdentity:
     if not user.is_admin:
         raise web.HTTPForbidden(text="Only admins can do this.")
     return user
+
+
+def _ip(value: str) -> Optional[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    try:
+        address = ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def _trusted(address: Optional[ipaddress.IPv4Address | ipaddress.IPv6Address],
+             proxies: Sequence[str]) -> bool:
+    return address is not None and any(
+        address in ipaddress.ip_network(proxy) for proxy in proxies)
+
+
+def client_address(request: web.Request) -> Optional[str]:
+    """The client's IP address: the TCP peer, or behind a trusted proxy its X-Forwarded-For.
+
+    The console is aiohttp, whose ``request.remote`` is the peer. When the peer is one of
+    ``CONSOLE_TRUSTED_PROXIES``, the client is the last X-Forwarded-For hop that isn't a
+    trusted proxy (earlier hops are whatever the client sent, so never believed).
+    """
+    peer = request.remote
+    proxies = settings_of(request).console.trusted_proxies
+    peer_ip = _ip(peer) if peer else None
+    if not _trusted(peer_ip, proxies):
+        return str(peer_ip) if peer_ip is not None else (peer or None)
+    hops = [hop.strip() for header in request.headers.getall("X-Forwarded-For", [])
+            for hop in header.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        hop_ip = _ip(hop)
+        if hop_ip is None:
+            return hop[:audit.MAX_ADDRESS]  # written by our proxy, just not an address
+        if not _trusted(hop_ip, proxies):
+            return str(hop_ip)
+    return str(peer_ip)
 
 
 def format_time(value: Optional[datetime]) -> str:
@@ -179,7 +219,16 @@ def _headers(request: web.Request, response: web.StreamResponse) -> None:
 
 @web.middleware
 async def require_login(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Pages need a valid session; unsafe methods also need the CSRF token."""
+    """Pages need a valid session; unsafe methods also need the CSRF token.
+
+    Everything audited while the request is handled records its client address.
+    """
+    request["client_address"] = client_address(request)
+    with audit.request_address(request["client_address"]):
+        return await _require_login(request, handler)
+
+
+async def _require_login(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.path in PUBLIC_PATHS or request.path.startswith("/static/"):
         return await handler(request)
     settings = settings_of(request).console

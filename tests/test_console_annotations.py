@@ -316,14 +316,15 @@ def test_cli_writes_the_configured_file(add: Add, reviewed_file: Path,
                                                                                    ].startswith("cli")
 
 
-def test_default_file_is_training_input() -> None:
-    """The default reviewed file is under data/, which the Makefile's TRAIN_INPUTS find."""
-    default = training_export.PROJECT_ROOT / "data" / "nlu" / "reviewed.yml"
+def test_default_export_is_not_a_training_input() -> None:
+    """An export must not make the next `make run` retrain: it goes outside data/."""
     from actions.config import load_console
 
-    assert load_console({}).reviewed_data == default
+    default = load_console({}).reviewed_data
+    assert default == training_export.PROJECT_ROOT / "var" / "exports" / "reviewed.yml"
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    assert "$(shell find data -name '*.yml'" in makefile
+    assert "$(shell find data -name '*.yml'" in makefile  # what training reads
+    assert not default.is_relative_to(training_export.PROJECT_ROOT / "data")
 
 
 async def test_pages_annotate_and_go_back(console: ConsoleClient, add: Add) -> None:

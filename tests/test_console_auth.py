@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import AsyncIterator, Optional, Tuple
 
-from sqlalchemy import select
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import select, update
 
 from actions.db import session_scope
-from console import accounts
+from console import accounts, users
 from console.models import AuditEntry, StaffSession, StaffUser
 from console.passwords import hash_password, verify_password
 from tests.console_client import PASSWORD, ConsoleClient
+from tests.transcript_events import turn, write
 
 
 def test_passwords_are_salted_hashes() -> None:
@@ -46,7 +50,8 @@ async def test_login_sets_strict_cookie_and_logout_ends_session(console: Console
         assert session.scalar(select(StaffSession.id)) is None
 
 
-async def test_wrong_password_is_refused_and_locks_after_limit(console: ConsoleClient) -> None:
+async def test_wrong_password_is_refused_and_throttled_after_limit(console: ConsoleClient
+                                                                  ) -> None:
     console.add_user("sam")
     for _ in range(5):
         page = await console.client.get("/login")
@@ -59,7 +64,10 @@ async def test_wrong_password_is_refused_and_locks_after_limit(console: ConsoleC
     response = await console.client.post("/login", data={
         "csrf_token": page.cookies["console_login_csrf"].value, "username": "sam",
         "password": PASSWORD})
-    assert response.status == 401 and "Too many failed attempts" in await response.text()
+    assert response.status == 401 and "Wrong user name or password." in await response.text()
+    with session_scope() as session:
+        assert session.scalar(select(AuditEntry.action).order_by(AuditEntry.id.desc())
+                              ) == "login_throttled"
 
 
 async def test_login_form_needs_its_csrf_token(console: ConsoleClient) -> None:
@@ -126,3 +134,169 @@ async def test_change_own_password(console: ConsoleClient) -> None:
     with session_scope() as session:
         user = session.scalar(select(StaffUser).where(StaffUser.username == "rita"))
         assert verify_password("a brand new secret", user.password_hash)
+
+
+# --- log-in throttling by client address, and the address in the audit log ---------------
+
+PROXY = "127.0.0.1"  # the test server's peer: plays the clinic's reverse proxy
+HOME, OFFICE, ATTACKER = "198.51.100.7", "203.0.113.20", "192.0.2.66"
+
+
+@pytest.fixture
+async def proxied(db_engine, settings_env) -> AsyncIterator[ConsoleClient]:
+    """The console behind a trusted reverse proxy (X-Forwarded-For names the client)."""
+    from console.app import create_app
+
+    client = TestClient(TestServer(create_app(settings_env(
+        CONSOLE_TRUSTED_PROXIES=f"{PROXY}, ::1", CONSOLE_MAX_FAILED_LOGINS="5",
+        CONSOLE_MAX_FAILED_LOGINS_PER_ADDRESS="8"))))
+    await client.start_server()
+    yield ConsoleClient(client)
+    await client.close()
+
+
+async def attempt(console: ConsoleClient, username: str, password: str,
+                  address: Optional[str]) -> Tuple[int, bytes]:
+    """One log-in from ``address`` (via the proxy); (status, body of the answer)."""
+    headers = {"X-Forwarded-For": address} if address else {}
+    page = await console.client.get("/login", headers=headers)
+    response = await console.client.post("/login", headers=headers, allow_redirects=False, data={
+        "csrf_token": page.cookies["console_login_csrf"].value, "username": username,
+        "password": password})
+    return response.status, await response.read()
+
+
+def audit_rows(action: Optional[str] = None) -> list:
+    with session_scope() as session:
+        query = select(AuditEntry.action, AuditEntry.username, AuditEntry.target_id,
+                       AuditEntry.client_address).order_by(AuditEntry.id)
+        if action:
+            query = query.where(AuditEntry.action == action)
+        return [tuple(row) for row in session.execute(query)]
+
+
+async def test_throttled_unknown_and_wrong_answers_are_byte_identical(proxied) -> None:
+    proxied.add_user("sam")
+    proxied.add_user("kim")
+    for _ in range(5):
+        assert (await attempt(proxied, "sam", "wrong password!!", ATTACKER))[0] == 401
+    throttled = await attempt(proxied, "sam", PASSWORD, ATTACKER)  # right password, refused
+    unknown = await attempt(proxied, "nobody", "wrong password!!", ATTACKER)
+    wrong = await attempt(proxied, "kim", "wrong password!!", ATTACKER)
+    assert throttled[0] == unknown[0] == wrong[0] == 401
+    assert throttled[1] == unknown[1] == wrong[1]
+    assert b"Wrong user name or password." in throttled[1]
+    assert b"Too many" not in throttled[1] and b"locked" not in throttled[1].lower()
+
+
+async def test_every_refusal_does_the_same_scrypt_work(proxied, monkeypatch) -> None:
+    calls = []
+    real = accounts.verify_password
+
+    def counted(password: str, stored: str) -> bool:
+        calls.append(stored)
+        return real(password, stored)
+
+    monkeypatch.setattr(accounts, "verify_password", counted)
+    proxied.add_user("sam")
+    with session_scope() as session:
+        accounts.set_active(session, "sam", False, "cli")
+    proxied.add_user("kim")
+    for name in ("nobody", "sam", "kim"):  # unknown, disabled, wrong password
+        await attempt(proxied, name, "wrong password!!", ATTACKER)
+    for _ in range(5):
+        await attempt(proxied, "kim", "wrong password!!", ATTACKER)
+    await attempt(proxied, "kim", PASSWORD, ATTACKER)  # throttled
+    assert len(calls) == 9  # one scrypt check per attempt, whatever the outcome
+
+
+async def test_another_address_still_logs_in_after_the_first_is_throttled(proxied) -> None:
+    proxied.add_user("sam")
+    for _ in range(6):
+        assert (await attempt(proxied, "sam", "wrong password!!", ATTACKER))[0] == 401
+    assert (await attempt(proxied, "sam", PASSWORD, ATTACKER))[0] == 401
+    assert (await attempt(proxied, "sam", PASSWORD, OFFICE))[0] == 303  # the real user
+    with session_scope() as session:
+        user = session.scalar(select(StaffUser).where(StaffUser.username == "sam"))
+        assert user.locked_until is None and not user.failed_logins  # the account isn't locked
+    assert ("login", "sam", "sam", OFFICE) in audit_rows("login")
+
+
+async def test_an_address_spraying_many_names_is_throttled(proxied) -> None:
+    proxied.add_user("sam")
+    for n in range(8):  # CONSOLE_MAX_FAILED_LOGINS_PER_ADDRESS, one try per name
+        assert (await attempt(proxied, f"user{n}", "wrong password!!", ATTACKER))[0] == 401
+    assert (await attempt(proxied, "sam", PASSWORD, ATTACKER))[0] == 401
+    assert (await attempt(proxied, "sam", PASSWORD, HOME))[0] == 303
+
+
+async def test_the_throttle_ends_when_failures_leave_the_window(proxied) -> None:
+    proxied.add_user("sam")
+    for _ in range(5):
+        await attempt(proxied, "sam", "wrong password!!", ATTACKER)
+    assert (await attempt(proxied, "sam", PASSWORD, ATTACKER))[0] == 401
+    with session_scope() as session:
+        session.execute(update(AuditEntry).values(at=AuditEntry.at - timedelta(minutes=16)))
+    assert (await attempt(proxied, "sam", PASSWORD, ATTACKER))[0] == 303
+
+
+async def test_own_typos_are_forgiven_by_a_successful_login(proxied) -> None:
+    proxied.add_user("sam")
+    for typos in (4, 3):  # 7 failures for sam in the window, but never 5 since a log-in
+        for _ in range(typos):
+            assert (await attempt(proxied, "sam", "wrong password!!", HOME))[0] == 401
+        assert (await attempt(proxied, "sam", PASSWORD, HOME))[0] == 303
+
+
+async def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(console) -> None:
+    console.add_user("sam")
+    for n in range(5):  # a new made-up address each time doesn't escape the throttle
+        assert (await attempt(console, "sam", "wrong password!!", f"192.0.2.{n}"))[0] == 401
+    assert (await attempt(console, "sam", PASSWORD, "192.0.2.99"))[0] == 401
+    assert {row[3] for row in audit_rows() if row[0] != "create_user"} == {PROXY}
+
+
+async def test_only_the_hop_our_proxy_added_is_believed(proxied) -> None:
+    proxied.add_user("sam")
+    # the client sent "X-Forwarded-For: 10.9.9.9"; the proxy appended the real peer
+    status, _ = await attempt(proxied, "sam", PASSWORD, f"10.9.9.9, {HOME}")
+    assert status == 303
+    assert audit_rows("login") == [("login", "sam", "sam", HOME)]
+
+
+async def test_audit_entries_carry_the_client_address(proxied, db_engine) -> None:
+    write(db_engine, "web-1", turn("how long is recovery", channel="web"))
+    proxied.add_user("ada", "admin")
+    assert (await attempt(proxied, "ada", "wrong password!!", OFFICE))[0] == 401
+    assert (await attempt(proxied, "ada", PASSWORD, OFFICE))[0] == 303
+    await proxied.refresh_csrf()
+    at_office = {"X-Forwarded-For": OFFICE}
+    response = await proxied.post("/admin/users", {
+        "username": "bob", "role": "reviewer", "password": PASSWORD, "repeat": PASSWORD},
+        headers=at_office)
+    assert response.status == 303
+    assert (await proxied.get("/conversations/web-1", headers=at_office)).status == 200
+    assert (await proxied.post("/logout", headers={"X-Forwarded-For": HOME})).status == 303
+    rows = audit_rows()
+    assert ("login_failed", "ada", "ada", OFFICE) in rows
+    assert ("login", "ada", "ada", OFFICE) in rows
+    assert ("create_user", "ada", "bob", OFFICE) in rows
+    assert ("view_conversation", "ada", "web-1", OFFICE) in rows
+    assert ("logout", "ada", "ada", HOME) in rows
+    assert all(row[3] for row in rows[1:])  # rows[0]: ada created from the test, no request
+
+
+async def test_audit_page_shows_the_client_address(proxied) -> None:
+    proxied.add_user("ada", "admin")
+    assert (await attempt(proxied, "ada", PASSWORD, OFFICE))[0] == 303
+    await proxied.refresh_csrf()
+    page = await proxied.page("/admin/audit?action=login")
+    assert "Client address" in page and f"<code>{OFFICE}</code>" in page
+
+
+def test_command_line_changes_have_no_client_address(db_engine, monkeypatch) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert users.main(["create", "--username", "kim", "--password-stdin"]) == 0
+    assert audit_rows() == [("create_user", "cli", "kim", None)]

@@ -132,6 +132,9 @@ def test_huge_message_is_capped_and_answered(servers, domain):
         (json.dumps({"sender": "x" * 500, "message": "hi"}).encode(), "application/json"),
         (json.dumps({"sender": "abc", "message": 42}).encode(), "application/json"),
         (json.dumps({"sender": "abc"}).encode(), "application/json"),
+        pytest.param(b"[" * 100_000 + b"]" * 100_000, "application/json", id="deep-array"),
+        pytest.param(b'{"sender": "abc", "message": "hi", "metadata": ' + b"[" * 60_000
+                     + b"]" * 60_000 + b"}", "application/json", id="deep-metadata"),
     ],
 )
 def test_malformed_requests_get_a_4xx_with_a_reason(servers, body, content_type):
@@ -180,6 +183,26 @@ def test_the_action_server_answers_rasa_only(servers, server_db, header):
     own = requests.get(servers.actions_url + "/actions", timeout=10,
                        headers={"Authorization": f"Bearer {ACTION_TOKEN}"})
     assert own.status_code == 200 and own.json()
+
+
+def test_a_red_flag_with_a_broken_character_gets_its_instruction_and_alert(servers, server_db,
+                                                                         domain):
+    """JSON may carry half of a surrogate pair; the rest of the message still counts."""
+    user = sender()
+    body = ('{"sender": "' + user + '", "message": "since the kyphoplasty i cant feel my'
+            ' legs \\ud83d", "metadata": {"note": "\\udc00"}}')
+    response = requests.post(
+        f"{servers.rasa_url}/webhooks/rest/webhook", data=body.encode("ascii"),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {REST_TOKEN}"},
+        timeout=30)
+    assert response.status_code == 200
+    assert [m["text"] for m in response.json()][0] == level_text(domain, "emergency")
+    deadline = time.monotonic() + 20
+    while not rows_for(StaffAlert, rest_id(user)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(rows_for(StaffAlert, rest_id(user))) == 1
+    stored = [e for e in servers.tracker(rest_id(user))["events"] if e["event"] == "user"]
+    assert stored[-1]["text"].endswith("legs \ufffd")
 
 
 def test_oversized_body_is_refused_with_413(servers):

@@ -46,9 +46,21 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff]")
 Message = Dict[str, Any]
 
 
+def repair_surrogates(text: str) -> str:
+    """Join surrogate pairs and replace lone ones with U+FFFD (they can't be stored as UTF-8).
+
+    JSON may spell a character as a surrogate escape without its second half; such a
+    string breaks every UTF-8 encoder downstream, so the rest of the message would be lost.
+    """
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 def strip_control(text: str) -> str:
-    """Remove control characters (NUL breaks databases) and trim; keep what the user typed."""
-    return _CONTROL.sub(" ", text).strip()
+    """Remove control characters (NUL breaks databases), repair surrogates, trim.
+
+    Everything else stays as the user typed it.
+    """
+    return _CONTROL.sub(" ", repair_surrogates(text)).strip()
 
 
 class ChannelCollector(CollectingOutputChannel):

@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_.:@+\-]{1,128}$")
 MAX_BODY_BYTES = 256 * 1024
 MAX_METADATA_BYTES = 4096
+MAX_METADATA_DEPTH = 8
 CONVERSATION_PREFIX = "rest-"
 
 
@@ -53,6 +54,8 @@ def parse_request(request: Request) -> Tuple[Optional[Dict[str, Any]], Optional[
         return None, _error(413, f"Request body is larger than {MAX_BODY_BYTES} bytes.")
     try:
         body = json.loads((request.body or b"").decode("utf-8"))
+    except RecursionError:  # nesting deeper than the interpreter's stack
+        return None, _error(400, "The JSON body is nested too deeply.")
     except (UnicodeDecodeError, ValueError):
         return None, _error(400, "Send a JSON object: {\"sender\": \"...\", \"message\": \"...\"}.")
     if not isinstance(body, dict):
@@ -68,14 +71,22 @@ def parse_request(request: Request) -> Tuple[Optional[Dict[str, Any]], Optional[
 
 
 def clean_metadata(raw: Any) -> Optional[Dict[str, Any]]:
-    """Keep client metadata only if it is a small JSON object."""
+    """Keep client metadata only if it is a small, shallow JSON object of valid text."""
     if not isinstance(raw, dict):
         return None
-    try:
-        size = len(json.dumps(raw))
-    except (TypeError, ValueError):
+    try:  # a lone surrogate can't be stored as UTF-8; deep nesting can't be re-encoded
+        size = len(json.dumps(raw, ensure_ascii=False).encode("utf-8"))
+    except (TypeError, ValueError, RecursionError):
         return None
-    return raw if size <= MAX_METADATA_BYTES else None
+    return raw if size <= MAX_METADATA_BYTES and _depth(raw) <= MAX_METADATA_DEPTH else None
+
+
+def _depth(value: Any, level: int = 0) -> int:
+    """How deeply ``value`` nests (stops counting past the limit)."""
+    if level > MAX_METADATA_DEPTH or not isinstance(value, (dict, list)):
+        return level
+    items = value.values() if isinstance(value, dict) else value
+    return max((_depth(item, level + 1) for item in items), default=level + 1)
 
 
 class GuardedRestInput(WebhookInput):

@@ -45,7 +45,10 @@ from addons.channels.web_session import load_secret, new_chat_id, sign, verify
 
 logger = logging.getLogger(__name__)
 
-MAX_PACKET_BYTES = 256 * 1024  # larger socket packets close the connection
+# Sanic refuses websocket frames over 1 MiB (WEBSOCKET_MAX_SIZE) with close code 1009 and
+# engine.io answers larger polling posts with 400; anything up to it gets a polite reply
+# (the text is cut to MAX_MESSAGE_CHARS and the patient told so).
+MAX_PACKET_BYTES = 2 ** 20
 GREETING = "utter_greet"
 CHAT_KEY = "chat_id"
 
