@@ -4,13 +4,18 @@ A patient who was told to call 911 or the urgent line must also reach the staff 
 the database cannot take the alert (locked past its busy timeout, full, unreachable),
 :func:`save_alert` writes the alert as one JSON file (mode 600, written atomically) under the
 spool directory; the worker replays the spool on every poll (:func:`replay_spool`), and the
-alert lands with the same message id, so a replay never makes a duplicate. Only if the spool
-cannot be written either is the alert lost, and that is logged as an error (without patient
-text) for the operator.
+alert lands with the same message id, so a replay never makes a duplicate.
+
+A full disk would stop the spool too, so the spool keeps a reserve: a file of
+:data:`RESERVE_BYTES` made when the spool is first used (and again after the worker
+empties it). When writing an alert finds the disk full, the reserve is given up and the
+alert written in its place. Only if the spool cannot be written even then is the alert
+lost, and that is logged as an error (without patient text) for the operator.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -35,6 +40,24 @@ logger = logging.getLogger(__name__)
 ATTEMPTS = 1
 RETRY_SECONDS = 0.2
 Recorder = Callable[[MessageContext, str, Dict[str, Any]], Tuple[int, bool]]
+RESERVE = ".reserve"  # disk space kept for alerts when the disk fills up
+RESERVE_BYTES = 1 << 20  # about 500 alerts
+
+
+def ensure_reserve(directory: Path) -> None:
+    """Make the reserve file if it is missing (best effort: a full disk may refuse)."""
+    reserve = directory / RESERVE
+    if reserve.exists() and reserve.stat().st_size >= RESERVE_BYTES:
+        return
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with open(reserve, "wb") as handle:
+            os.chmod(reserve, 0o600)
+            handle.write(b"\0" * RESERVE_BYTES)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError:
+        reserve.unlink(missing_ok=True)  # a partial reserve only wastes space
 
 
 def record_alert(context: MessageContext, level: str, red_flag: Dict[str, Any]) -> Tuple[int, bool]:
@@ -86,7 +109,13 @@ def save_alert(directory: Path, context: MessageContext, level: str, red_flag: D
             if attempt + 1 < ATTEMPTS:
                 time.sleep(RETRY_SECONDS * (attempt + 1))
     try:
-        spool_alert(directory, context, level, red_flag)
+        try:
+            spool_alert(directory, context, level, red_flag)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            (directory / RESERVE).unlink(missing_ok=True)  # the disk is full: use the reserve
+            spool_alert(directory, context, level, red_flag)
     except OSError as exc:
         logger.error("STAFF ALERT LOST: level=%s conversation=%s: database (%s) and spool (%s) "
                      "both failed", level, sender_tag(context.conversation_id), failure,
@@ -101,8 +130,7 @@ def save_alert(directory: Path, context: MessageContext, level: str, red_flag: D
 def replay_spool(directory: Path, record: Optional[Recorder] = None) -> int:
     """Store every spooled alert, oldest first; stop at the first database failure."""
     record = record or record_alert
-    if not directory.is_dir():
-        return 0
+    ensure_reserve(directory)
     stored = 0
     for path in sorted(directory.glob("*.json")):
         try:

@@ -40,7 +40,8 @@ from collections import OrderedDict
 from typing import Any, Callable, Coroutine, Dict, Iterable, Optional, Set, Tuple, TypeVar
 
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
-from rasa.shared.core.events import Event
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted, Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from actions.db import sqlite_pragmas
@@ -144,9 +145,35 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             await asyncio.shield(flushing)
         entry = self._idle.pop(sender_id, None)
         if entry is None:
-            return await self._read(lambda: finish(SQLTrackerStore.retrieve(self, sender_id)))
+            tracker = await self._read(
+                lambda: finish(SQLTrackerStore.retrieve(self, sender_id)))
+            if tracker is not None:  # held by the turn (count unknown: -1), for salvage()
+                self._remember(self._busy, sender_id, (tracker, -1))
+            return tracker
         self._remember(self._busy, sender_id, entry)
         return entry[0]
+
+    async def salvage(self, sender_id: str, message_id: Optional[str]) -> bool:
+        """Save what a failed turn got done, so the patient's message is not lost.
+
+        A turn that raises (an action server that hung past its timeout, a failing
+        database) is never saved by Rasa. Its tracker, still held here, holds the
+        patient's message; it is saved with a closing ``action_listen``, but only if its
+        latest message is ``message_id`` (no newer turn took the conversation meanwhile).
+        """
+        entry = self._busy.get(sender_id)
+        if entry is None:
+            return False
+        tracker = entry[0]
+        latest = tracker.latest_message
+        if latest is None or message_id is None or latest.message_id != message_id:
+            if latest is None or message_id is None:
+                self._busy.pop(sender_id, None)  # nothing to keep: release the conversation
+            return False
+        if tracker.latest_action_name != ACTION_LISTEN_NAME:
+            tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+        await self.save(tracker)
+        return True
 
     async def retrieve_full_tracker(self, conversation_id: str) -> Optional[DialogueStateTracker]:
         """Every session of a conversation, read in a worker thread."""

@@ -50,23 +50,32 @@ _ORDINAL_WORDS = (
 DATE: Pattern[str] = re.compile(
     r"\b(?:(?:19|20)\d{2}([/.-])\d{1,2}\1\d{1,2}"
     r"|(?:1[3-9]|2\d|3[01])([/.-])(?:0?[1-9]|1[0-2])\2(?:\d{4}|\d{2})"
+    r"|(?:lunes|martes|jueves|viernes|domingo)\s+\d{1,2}\b(?!\s*(?:de\b|/|:|\d))"
     rf"|\d{{1,2}}\s+de\s+{_MESES}(?:,?\s+(?:(?:de|del)\s+)?\d{{4}})?"
     rf"|(?:the\s+)?{_ORDINAL_WORDS}\s+of\s+{_MONTHS}\b(?:,?\s+{_YEAR})?"
     rf"|{_MONTHS}\s+(?:the\s+)?{_ORDINAL_WORDS}\b(?:,?\s+{_YEAR})?"
     r"|(?:0?[1-9]|1[0-2])([/.-])(?:[12]\d|3[01]|0?[1-9])\3(?:\d{4}|\d{2})(?![\d/.-]*\d)"
     r"|(?<![\d.-])(?:1[3-9]|2\d|3[01])/(?:0?[1-9]|1[0-2])(?![\d/.-]*\d)"
-    r"|\d{4}年\d{1,2}月\d{1,2}日"
+    r"|\d{4}年\d{1,2}月\d{1,2}日|(?:\d{4}년\s*)?\d{1,2}월\s*\d{1,2}일"
+    r"|tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?"
+    r"|\d{1,2}\s+(?:января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|"
+    r"ноября|декабря|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|"
+    r"novembre|décembre)(?:\s+\d{4})?"
+    rf"|{_MONTHS}\.?\s+(?:of\s+)?(?:'\d{{2}}|(?:19|20)\d{{2}})\b"
     r"|(?<![\d.-])(?:0?[1-9]|1[0-2])/(?:[12]\d|3[01]|0?[1-9])(?![\d/.-]*\d)"
     r"|(?:19|20)\d{2}-\d{1,2}-\d{1,2}"
     rf"|{_MONTHS}\.?\s+(?:the\s+)?{_DAY}\b(?:,?\s+{_YEAR})?"
     rf"|(?:the\s+)?{_DAY}\s+(?:of\s+)?{_MONTHS}\b\.?(?:,?\s+(?:of\s+)?{_YEAR})?"
-    rf"|\bthe\s+{_DAY}(?<=st|nd|rd|th)\b(?:\s+of\s+(?:this|next|last)\s+month)?)",
+    rf"|\bthe\s+{_DAY}(?<=st|nd|rd|th)\b(?!\s+(?:floor|fl\b|time|grade|level|round|dose|"
+    r"visit|week|day|attempt|try|one|place|try|vertebra|surgery|procedure))"
+    r"(?:\s+of\s+(?:this|next|last)\s+month)?)",
     re.IGNORECASE,
 )
 # A weekday (and "next", "the") in front of a date belongs to it: "Thursday, January 9".
 _WEEKDAY_BEFORE = re.compile(
-    r"(?:\b(?:next|this|last|on)\s+)?\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)"
-    r"(?:day|sday|nesday|rsday|urday)?\.?,?\s+(?:the\s+)?$", re.IGNORECASE)
+    r"(?:\b(?:next|this|last|on|el)\s+)?\b(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)"
+    r"(?:day|sday|nesday|rsday|urday)?|lunes|martes|mi[ée]rcoles|jueves|viernes|s[áa]bado|"
+    r"domingo)\.?,?\s+(?:the\s+)?$", re.IGNORECASE)
 # A date of birth after its cue in any digits: "dob 081544", "dob is 3 1 41".
 DOB: Pattern[str] = re.compile(
     r"\b(?:dob|d\.o\.b|born|bday|birthday|birthdate)[\s:.]+(?:is\s+|on\s+)?"
@@ -91,7 +100,8 @@ _STREET_TYPES = (
     r"crossing|xing|run|loop|row|path|pass|ridge|bend|point"
 )
 # Street names that come first: "1540 W Calle Guadalupe", "2 Via Entrada".
-_STREET_PREFIXES = r"calle|camino|via|avenida|paseo|callejon|plaza|rancho|vista|cerrada"
+_STREET_PREFIXES = (r"calle|camino|via|avenida|paseo|callejon|plaza|rancho|vista|cerrada|"
+                    r"rue|chemin")
 _STATES = (
     r"alabama|alaska|arizona|arkansas|california|colorado|connecticut|delaware|florida|"
     r"georgia|hawaii|idaho|illinois|indiana|iowa|kansas|kentucky|louisiana|maine|maryland|"
@@ -101,21 +111,34 @@ _STATES = (
     r"tennessee|texas|utah|vermont|virginia|washington|west\s+virginia|wisconsin|wyoming|"
     r"A[KLRZ]|C[AOT]|D[CE]|FL|GA|HI|I[ADLN]|K[SY]|LA|M[ADEINOST]|N[CDEHJMVY]|O[HKR]|PA|RI|"
     r"S[CD]|T[NX]|UT|V[AT]|W[AIVY]")
-_TOWN = (rf"(?:,?\s*(?:unit|apt|suite|ste|#)\.?\s*[\w-]+)?"
-         rf"(?:,?\s+[a-z][a-z .'-]{{1,30}}?,?\s+(?:(?:{_STATES})\.?\s*)?\d{{5}}(?:-\d{{4}})?"
-         rf"|,?\s+[A-Za-z][a-z]+(?:\s+[A-Za-z][a-z]+)?,?\s+(?:{_STATES})\b\.?"
+_STATE = (rf"(?:(?:{_STATES})\b|[A-Z]\.\s?[A-Z]\.|tex\.|calif\.|fla\.|ariz\.|mass\.|"
+          r"penn\.|wash\.|mich\.|minn\.|wis\.|ill\.|colo\.|okla\.|tenn\.|ala\.|miss\.|ky\.)")
+_TOWN = (rf"(?:,?\s+[a-z][a-z .'-]{{1,30}}?,?\s+(?:{_STATE}\.?\s*)?\d{{5}}(?:-\d{{4}})?"
+         rf"|,?\s+[A-Za-z][a-z]+(?:\s+[A-Za-z][a-z]+){{0,2}},?\s+{_STATE}\.?"
+         r"(?:\s*\d{5}(?:-\d{4})?)?"
          r"|,\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?(?=\s*(?:[.,;!?]|$)))?")
 RURAL: Pattern[str] = re.compile(
-    r"\b(?:(?:rural|star)\s+route\s*\d+,?(?:\s*box\s+\d+)?|(?:rr|hc)\s*\d+,?\s*box\s+\d+)"
+    r"\b(?:(?:rural|star)\s+route\s*\d+,?(?:\s*box\s+\d+)?|(?:rr|hc|route)\s*\d+,?\s*box\s+\d+)"
     r"(?:,?\s+[A-Za-z][a-z]+(?:\s+[A-Z][a-z]+)?(?:,?\s+[A-Z]{2})?(?:\s+\d{5})?)?",
     re.IGNORECASE)
+_DIR = r"(?:north|south|east|west|ne|nw|se|sw|n|s|e|w)\.?"
+# "45-210", "W5612", "N89W16785", "410 1/2"
+_NUMBER = r"(?:[nsew]\d{2,6}(?:[nsew]\d{2,6})?|\d{1,6}(?:-\d{1,4})?[a-z]?(?:\s+1/2)?)"
+_WORDS = r"(?:[a-z0-9'’.-]{2,}\s+){1,4}?"
+# numbered roads: "Hwy 35 N", "US-40", "FM 1960 Rd W", "County Road 450 E", "Avenue K"
+_ROAD = (r"(?:(?:us|state|county|farm\s+to\s+market)\s*-?\s*)?"
+         r"(?:route|road|rd|hwy|highway|rte|rt|fm|cr|sr|interstate|i(?=-?\d)|avenue|ave)\s*-?\s*"
+         r"(?:\d{1,4}[a-z]?|[a-z])\b")
+_UNIT = (r"(?:,?\s*(?:apt|apartment|apartamento|apto|unit|suite|ste|bldg|building|trlr|"
+         r"trailer|lot|space|spc|room|rm|fl|floor|#|no\.?)\.?\s*#?[\w-]+"
+         r"|,?\s*\d+(?:st|nd|rd|th)\s+(?:fl|floor)\b\.?)*")
 STREET: Pattern[str] = re.compile(
-    r"\b\d{1,6}[a-z]?\s+(?:[nsew]\.?\s+|north\s+|south\s+|east\s+|west\s+)?"
-    rf"(?:(?P<name>(?:[a-z0-9'’.-]{{2,}}\s+){{1,3}}?)(?:{_STREET_TYPES})\b\.?"
-    rf"(?:\s+(?:{_STREET_TYPES})\b\.?)?(?:\s+\d{{1,4}}\b)?"
-    rf"|(?:{_STREET_PREFIXES})\s+(?P<prefixed>(?:[a-z0-9'’-]{{2,}}[ \t]*){{1,3}}))"
-    r"(?:,?\s*(?:apt|apartment|apartamento|apto|unit|suite|ste|room|rm|space|spc|lot|"
-    r"trailer|#|no\.?)\.?\s*[\w-]+)?" + _TOWN,
+    rf"\b{_NUMBER}\s+(?:{_DIR}\s+)?"
+    rf"(?:(?P<name>{_WORDS})(?:{_STREET_TYPES})\b\.?(?:\s+(?:{_STREET_TYPES})\b\.?)?"
+    rf"|(?:{_STREET_PREFIXES})\s+(?P<prefixed>(?:[a-z0-9'’-]{{2,}}[ \t]*){{1,3}})"
+    rf"|{_ROAD}(?:\s+(?:{_WORDS})?(?:{_STREET_TYPES})\b\.?)?"
+    rf"|\d{{1,5}}\s+{_DIR}(?=[\s,]))"
+    rf"(?:\s+{_DIR}(?=[\s,.]|$))?(?:\s+\d{{1,4}}\b)?" + _UNIT + _TOWN,
     re.IGNORECASE,
 )
 # Words that show a number + "... drive/way/court" is not a street ("a 90 min drive").
@@ -123,7 +146,8 @@ _NOT_STREET = frozenset("""
 min mins minute minutes hour hours hr hrs mile miles km mg ml year years yr yrs day days week
 weeks month months times and or the to of was is are a an i my me you your by in on at for it
 """.split())
-PO_BOX: Pattern[str] = re.compile(r"\bp\.?\s*o\.?\s*box\s+\d+" + _TOWN, re.IGNORECASE)
+PO_BOX: Pattern[str] = re.compile(r"\b(?:p\.?\s*o\.?|post\s+office)\s*box\s+\d+" + _TOWN,
+                                  re.IGNORECASE)
 ZIP: Pattern[str] = re.compile(r"\b[A-Z]{2}\s+\d{5}(?:-\d{4})?\b")
 
 MASKS = {"phone": "[phone]", "email": "[email]", "address": "[address]", "date": "[date]",
@@ -154,7 +178,8 @@ def _phone_spans(text: str) -> List[Found]:
 def _address_spans(text: str) -> List[Found]:
     found: List[Found] = [
         (m.start(), m.end(), "address") for m in STREET.finditer(text)
-        if not _NOT_STREET.intersection((m.group("name") or m.group("prefixed")).lower().split())]
+        if not _NOT_STREET.intersection(
+            (m.group("name") or m.group("prefixed") or "").lower().split())]
     for pattern in (PO_BOX, ZIP, RURAL):
         found += [(m.start(), m.end(), "address") for m in pattern.finditer(text)]
     return found

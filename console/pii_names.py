@@ -57,6 +57,8 @@ _LAST_WORDS = re.compile(
     r"\s*(?:\([^)]{1,30}\))?\s*[.!]?\s*$")
 _TOKEN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’-]*")
 _SENTENCE_END = re.compile(r"[.!?¿¡\n]\s*$")
+# Endings of English words the web-based word list lacks ("tolerating", "ambulated").
+_WORD_ENDING = re.compile(r"(?:ing|ed|tion|sion|ly|ness|ment|ity|ive|ous|able|ible|ize|ise)$")
 _PHONE_NEXT = re.compile(r"[\s,:]+\+?\(?\d{3}")
 
 # Capitalised words that open or fill patient messages and are never a person here.
@@ -72,6 +74,8 @@ god lord jesus christ christmas easter merry thanksgiving medicare medicaid tyle
 ibuprofen mri ct xray x-ray dob s/p hx pt rn lpn english spanish french german italian
 chinese vietnamese russian polish arabic
 hay es está muy más pero como cuando donde ya hoy ayer mañana señor señora doctora
+ramadan eid inshallah insha'allah allah amin amen bismillah alhamdulillah shukran merci mèsi
+gracias salamat cảm ơn spasibo humana aetna cigna anthem kaiser tricare bluecross
 """.split())
 # Places that are also names: on their own they are the place ("in Arizona"), next to a
 # name they are the name ("Earl Washington").
@@ -81,6 +85,7 @@ colorado connecticut delaware florida georgia hawaii idaho illinois indiana iowa
 kentucky louisiana maine maryland massachusetts michigan minnesota mississippi missouri
 montana nebraska nevada ohio oklahoma oregon pennsylvania tennessee texas utah vermont
 virginia washington wisconsin wyoming denver phoenix dallas houston austin
+chase morse braden glasgow barthel apgar karnofsky
 """.split())
 # Spanish and French little words that are also names somewhere ("una", "le", "al").
 _FUNCTION_WORDS = frozenset(
@@ -93,7 +98,7 @@ _PARTICLES = frozenset(
 _INITIAL = re.compile(r"(?:[A-HJ-Z]\.?|I\.)(?=\s)")  # not the pronoun "I"
 # One to three initials before a surname: "J. Okafor", "A. M. Fitzgerald", "R.J. Castillo".
 _INITIALS_NAME = re.compile(
-    r"(?<![\w.])(?:[A-Z]\.\s?){1,3}[A-Z][a-zà-öø-ÿā-ž'’]+(?:-[A-Z][a-zà-öø-ÿā-ž'’]+)?")
+    r"(?<![\w./])(?:[A-Z]\.\s?){1,3}[A-Z][a-zà-öø-ÿā-ž'’]+(?:-[A-Z][a-zà-öø-ÿā-ž'’]+)?")
 # Months that are also first names: a name when a listed surname follows ("June Pritchard").
 _NAME_MONTHS = frozenset({"april", "may", "june", "august"})
 _NOT_AFTER_CUE = frozenset("""
@@ -116,8 +121,9 @@ def _listed(word: str, rare_only: bool = False) -> bool:
     key = re.sub(r"['’]s$", "", word.lower()).strip("'’-")
     if key in _NEVER:
         return False
-    if "-" in key:  # a double-barrelled name: each part a name
-        return all(_listed(part, rare_only) for part in key.split("-") if part)
+    if "-" in key:  # a double-barrelled name: each part a name ("T-score" is not)
+        parts = [part for part in key.split("-") if part]
+        return all(len(part) > 1 and _listed(part, rare_only) for part in parts)
     if key in names["first_rare"] or key in names["last_rare"]:
         return True
     return not rare_only and (key in names["first_word"] or key in names["last_word"])
@@ -131,6 +137,8 @@ def _foreign(word: str) -> bool:
     """Not an everyday English word nor one of ours: "oyelaran", "quist"."""
     key = re.sub(r"['’]s$", "", word.lower())
     parts = [part for part in key.split("-") if part]
+    if any(len(part) == 1 for part in parts) or _WORD_ENDING.search(key):
+        return False
     return (len(key) >= 2 and key.replace("-", "").isalpha() and key not in _NEVER
             and key not in _NOT_AFTER_CUE
             and not any(part in lexicon()["english"] or part in _NEVER for part in parts))
@@ -183,6 +191,11 @@ def _after_cues(text: str) -> Iterator[Span]:
         if match is None:
             continue
         word = match.group(0)
+        if word.lower() in _NAME_MONTHS and word[:1].isupper():  # "my mom, May Ling Fong"
+            end = _extend(text, match.end())
+            if end > match.end() and text[:end].split()[-1][:1].isupper():
+                yield match.start(), end
+            continue
         if word.lower() in _NOT_AFTER_CUE or word.lower() in _NEVER or (
                 word.isupper() and len(word) <= 3):  # "pt POD2", "Dr. ER"
             continue
@@ -202,6 +215,8 @@ def _name_after_cue(text: str, match: re.Match[str], relation: bool, title: bool
     """
     word = match.group(0)
     if word[:1].isupper():
+        if any(len(part) == 1 for part in word.split("-")) and "-" in word:
+            return False  # "T-score", "X-ray"
         return _listed(word) or relation or title or word.lower() not in lexicon()["english"]
     if _listed(word, rare_only=True) or (title and _foreign(word)):
         return True
@@ -267,7 +282,7 @@ def name_spans(text: str) -> List[Span]:
     last = _LAST_WORDS.search(text)
     if last and text[:last.start(1)].strip():  # a name after the message, not the message
         first = last.group(1).split()[0]
-        if _listed(first) or (_capitalised(first) and _foreign(first)):
+        if _listed(first):
             spans.append(last.span(1))
     sign_off = _SIGN_OFF.search(text)
     if sign_off:  # "- Tom", "-ray": at the very end, any listed or non-English word

@@ -127,6 +127,40 @@ async def test_spool_unwritable_too_is_logged_as_lost(monkeypatch, caplog, tmp_p
     assert "STAFF ALERT LOST" in caplog.text and "numb" not in caplog.text
 
 
+async def test_a_full_disk_gives_up_the_reserve_for_the_alert(monkeypatch, tmp_path):
+    """The disk that stops the database stops the spool too: the reserve makes room."""
+    import errno
+
+    def broken(*_: object) -> Tuple[int, bool]:
+        raise OperationalError("INSERT", {}, Exception("database or disk is full"))
+
+    spool = tmp_path / "spool"
+    assert alert_spool.replay_spool(spool, record=broken) == 0  # the worker's poll ...
+    reserve = spool / alert_spool.RESERVE
+    assert reserve.stat().st_size == alert_spool.RESERVE_BYTES  # ... keeps a reserve
+    real, calls = alert_spool.spool_alert, []
+
+    def full_unless_reserve_freed(*args: object) -> object:
+        calls.append(1)
+        if reserve.exists():
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(alert_spool, "spool_alert", full_unless_reserve_freed)
+    context = MessageContext("+15550002222", "twilio", "m-1", "my legs went numb", "urgent")
+    outcome = alert_spool.save_alert(spool, context, "emergency", {}, record=broken)
+    assert outcome == (None, "spooled") and len(calls) == 2
+    assert alert_spool.spooled_count(spool) == 1 and not reserve.exists()
+    stored: list = []
+
+    def record(*args: object) -> Tuple[int, bool]:
+        stored.append(args)
+        return 1, True
+
+    alert_spool.replay_spool(spool, record=record)
+    assert len(stored) == 1 and reserve.exists()  # replayed; the reserve is back
+
+
 async def test_a_crisis_gets_an_alert_of_its_own_level(db_session, dispatcher, domain,
                                                        make_tracker):
     message = {**red_flag_message("crisis"),

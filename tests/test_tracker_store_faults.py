@@ -120,3 +120,24 @@ async def test_a_failed_read_carries_no_phone_number(tmp_path: Path):
     with pytest.raises(RuntimeError) as failure:
         await store.retrieve("+13125550199")
     assert "5550199" not in str(failure.value) and "OperationalError" in str(failure.value)
+
+
+async def test_a_turn_that_raised_keeps_the_patients_message(tmp_path: Path):
+    """Rasa never saves a turn that raised; the store saves the message it holds."""
+    from rasa.shared.core.events import UserUttered
+
+    db = tmp_path / "t.db"
+    store = make_store(db)
+    await turn(store, "a", "first")
+    tracker = await store.get_or_create_tracker("a")  # the turn takes it ...
+    tracker.update(UserUttered("my legs went numb", {"name": "urgent_symptom"},
+                               message_id="m-2"))
+    # ... and raises before saving; a salvage for another message changes nothing
+    assert not await store.salvage("a", "m-other")
+    assert await store.salvage("a", "m-2")
+    fresh = await make_store(db).retrieve("a")
+    assert fresh is not None and user_texts(fresh) == ["first", "my legs went numb"]
+    assert fresh.latest_action_name == "action_listen"
+    await turn(store, "a", "third")  # the conversation goes on from there
+    assert user_texts(await make_store(db).retrieve("a")) == [
+        "first", "my legs went numb", "third"]

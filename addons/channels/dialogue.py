@@ -7,6 +7,8 @@
   staff alert run even while paused, because a patient waiting for staff can still be
   in danger. The same safety net covers any turn where a red flag went unanswered, e.g.
   when an active form's validation failed because the action server was down.
+- A turn that raised (an action server that hung past Rasa's action timeout, say) is not
+  saved by Rasa; its patient message is saved anyway (``CachedSQLTrackerStore.salvage``).
 - Staff replies posted while the patient was away are found here, so channels that cannot
   push messages (REST) can deliver them with the next answer.
 """
@@ -16,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Set
 
 from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
@@ -24,7 +26,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from actions.redact import sender_tag
 from actions.staff import STAFF_REPLY_KEY
-from addons.tracker_store import read_tracker
+from addons.tracker_store import cached_store, read_tracker
 
 logger = logging.getLogger(__name__)
 
@@ -92,14 +94,30 @@ async def _answer_red_flag(agent: Any, message: UserMessage) -> None:
             )
 
 
+def _salvage_if_failed(agent: Any, message: UserMessage, turn: asyncio.Future[Any]) -> None:
+    """A turn that raised is not saved by Rasa: save the patient's message anyway."""
+    if turn.cancelled() or turn.exception() is None:
+        return
+    store = cached_store(getattr(agent, "tracker_store", None))
+    if store is not None:
+        salvaging = asyncio.ensure_future(store.salvage(message.sender_id, message.message_id))
+        _SALVAGES.add(salvaging)
+        salvaging.add_done_callback(_SALVAGES.discard)
+
+
+_SALVAGES: Set[asyncio.Future[bool]] = set()  # keeps the tasks alive until done
+
+
 async def run_turn(agent: Any, on_new_message: Handler, message: UserMessage,
                    timeout: float) -> TurnResult:
     """Run the dialogue for one message (see the module docstring)."""
     tag = sender_tag(message.sender_id)
+    turn = asyncio.ensure_future(on_new_message(message))
+    turn.add_done_callback(lambda done: _salvage_if_failed(agent, message, done))
     try:
         # shield: on timeout the turn still completes and is saved; the patient is not
         # kept waiting for it.
-        await asyncio.wait_for(asyncio.shield(on_new_message(message)), timeout=timeout)
+        await asyncio.wait_for(asyncio.shield(turn), timeout=timeout)
     except asyncio.TimeoutError:
         logger.warning("Turn for sender %s exceeded %.1fs", tag, timeout)
         return TurnResult(ok=False, paused=False)
