@@ -195,6 +195,7 @@ class Settings:
     clinic: ClinicInfo
     max_message_chars: int
     turn_timeout_seconds: float
+    action_call_seconds: float
     database_url: str
     fallback_suggestions: int
     office_hours: OfficeHours
@@ -423,6 +424,9 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> Settings:
         clinic=clinic,
         max_message_chars=_number(env, "MAX_MESSAGE_CHARS", 1000, 50, 10000),
         turn_timeout_seconds=_number(env, "TURN_TIMEOUT_SECONDS", 8.0, 0.5, 120.0),
+        # Rasa 3.6 waits 300 s on an action call, longer than its 60 s conversation lock;
+        # bounded, a hung action server cannot hold a conversation past the lock
+        action_call_seconds=_number(env, "ACTION_CALL_TIMEOUT_SECONDS", 20.0, 1.0, 55.0),
         database_url=env.get("DATABASE_URL") or default_db,
         fallback_suggestions=_number(env, "FALLBACK_SUGGESTIONS", 3, 1, 5),
         office_hours=office_hours,

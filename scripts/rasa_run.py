@@ -11,6 +11,22 @@ import os
 import sys
 
 
+def bound_action_calls() -> None:
+    """Cap Rasa's wait for the action server (``ACTION_CALL_TIMEOUT_SECONDS``).
+
+    Rasa 3.6 has no setting for it: each call waits up to the module's
+    ``DEFAULT_REQUEST_TIMEOUT`` (300 s), which outlives Rasa's 60 s conversation lock, so the
+    patient's next message would start from the stored state and the held turn's events
+    would be lost. Rasa reads the constant at call time; a failed call is logged and the
+    turn goes on (the red flag's alert is made sure of by the channel).
+    """
+    import rasa.core.actions.action as rasa_action
+
+    from actions.config import get_settings
+
+    rasa_action.DEFAULT_REQUEST_TIMEOUT = get_settings().action_call_seconds  # type: ignore[assignment]
+
+
 def main() -> None:
     """Run Rasa's CLI with ``--auth-token`` added from the environment."""
     from rasa.__main__ import main as rasa_main
@@ -19,6 +35,7 @@ def main() -> None:
     if not token:
         sys.exit("RASA_API_TOKEN is not set: Rasa's HTTP API would be open to anyone")
     sys.argv = ["rasa", *sys.argv[1:], "--auth-token", token]
+    bound_action_calls()
     rasa_main()
 
 
