@@ -34,7 +34,8 @@ def main() -> None:
     token = os.environ.get("RASA_API_TOKEN", "").strip()
     if not token:
         sys.exit("RASA_API_TOKEN is not set: Rasa's HTTP API would be open to anyone")
-    sys.argv = ["rasa", *sys.argv[1:], "--auth-token", token]
+    # one argument "--auth-token=T": a token that starts with "-" would read as an option
+    sys.argv = ["rasa", *sys.argv[1:], f"--auth-token={token}"]
     bound_action_calls()
     rasa_main()
 

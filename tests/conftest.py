@@ -163,6 +163,18 @@ def db_engine() -> Iterator[Engine]:
 
 
 @pytest.fixture
+def file_db(tmp_path: Path) -> Iterator[Engine]:
+    """A fresh SQLite file with the project's tables (a connection per thread: for code
+    that writes from several threads at once)."""
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'clinic.db'}")
+    Base.metadata.create_all(engine)
+    db.set_engine(engine)
+    yield engine
+    db.set_engine(None)
+    engine.dispose()
+
+
+@pytest.fixture
 def db_session(db_engine: Engine) -> Iterator[Session]:
     """A session on the in-memory database, for arranging and checking rows."""
     with Session(db_engine, future=True) as session:

@@ -11,10 +11,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from actions import db
 from actions.config import get_settings
 from actions.db import session_scope
-from actions.models import Base
 from addons.channels import sms_text
 from console import answers
 from console.answer_rules import AnswerError
@@ -207,16 +205,6 @@ def test_rollback_to_the_original_when_never_edited_is_a_no_op(db_session) -> No
 
 
 # --- revision numbers under concurrent saves --------------------------------------------
-
-@pytest.fixture
-def file_db(tmp_path: Path):
-    engine = db.make_engine(f"sqlite:///{tmp_path / 'answers.db'}")
-    Base.metadata.create_all(engine)
-    db.set_engine(engine)
-    yield engine
-    db.set_engine(None)
-    engine.dispose()
-
 
 def test_a_revision_number_taken_meanwhile_is_retried(file_db, monkeypatch) -> None:
     real_next = answers._next_number

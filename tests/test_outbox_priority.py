@@ -13,17 +13,16 @@ import uuid
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, AsyncIterator, Dict, Iterator, List, Tuple
+from typing import Any, AsyncIterator, Dict, List, Tuple
 
 import aiohttp
 import pytest
 from aiohttp import web
 from sqlalchemy import select
-from sqlalchemy.engine import Engine
 
 from actions import db
 from actions.config import Settings, load_settings
-from actions.models import Base, OutboxMessage, StaffAlert, utcnow
+from actions.models import OutboxMessage, StaffAlert, utcnow
 from actions.notifier import alert_payload
 from actions.outbox import (
     APPOINTMENT_KIND,
@@ -88,17 +87,6 @@ async def systems() -> AsyncIterator[Tuple[Systems, str]]:
             yield fake, url
         finally:
             fake.let_go.set()  # hanging handlers end before the server stops
-
-
-@pytest.fixture
-def file_db(tmp_path: Path) -> Iterator[Engine]:
-    """A fresh SQLite file with the project's tables (a connection per thread, WAL)."""
-    engine = db.make_engine(f"sqlite:///{tmp_path / 'clinic.db'}")
-    Base.metadata.create_all(engine)
-    db.set_engine(engine)
-    yield engine
-    db.set_engine(None)
-    engine.dispose()
 
 
 def settings_for(tmp_path: Path, url: str, **extra: str) -> Settings:

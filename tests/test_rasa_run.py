@@ -23,3 +23,37 @@ def test_action_calls_are_bounded_below_rasas_conversation_lock(monkeypatch) -> 
         assert get_settings().action_call_seconds <= 55  # under the 60 s lock lifetime
     finally:
         get_settings.cache_clear()
+
+
+def test_a_token_starting_with_a_dash_reaches_rasa(monkeypatch) -> None:
+    """token_urlsafe can start with "-"; as a separate argument Rasa read it as an option."""
+    import sys
+
+    import rasa.__main__ as rasa_cli
+
+    from scripts import rasa_run
+
+    seen = {}
+
+    def parse_like_rasa() -> None:
+        args = rasa_cli.create_argument_parser().parse_args(sys.argv[1:])
+        seen["token"] = args.auth_token
+
+    monkeypatch.setattr(rasa_cli, "main", parse_like_rasa)
+    monkeypatch.setattr(rasa_run, "bound_action_calls", lambda: None)
+    monkeypatch.setenv("RASA_API_TOKEN", "-starts-with-a-dash")
+    monkeypatch.setattr(sys, "argv", ["rasa_run", "run", "--enable-api"])
+    rasa_run.main()
+    assert seen["token"] == "-starts-with-a-dash"
+
+
+def test_the_shipped_endpoints_send_the_action_servers_token(monkeypatch) -> None:
+    """endpoints.yml as `make run` uses it (tests rewrite it, which hid a quoted ${...})."""
+    from rasa.core.utils import read_endpoints_from_path
+
+    from scripts.servers import ROOT
+
+    monkeypatch.setenv("ACTION_SERVER_TOKEN", "shared-secret")
+    endpoints = read_endpoints_from_path(ROOT / "endpoints.yml")
+    assert endpoints.action is not None
+    assert endpoints.action.headers == {"Authorization": "Bearer shared-secret"}
