@@ -19,6 +19,11 @@ RED_FLAG = "checkin_red_flag"
 # checkin_red_flag values: "yes" to the question, "no", or a red flag typed in words
 # during the check-in (the safety rule already gave the instruction and alerted staff).
 FLAGGED, CLEAR, FLAGGED_IN_WORDS = "flagged", "clear", "flagged_in_words"
+# What a staff alert for a "yes" stands on (the action and the Rasa-side backup use it).
+CHECKIN_EVIDENCE = {
+    "concepts": ["checkin_red_flag"],
+    "evidence": ["answered yes to the check-in's red-flag question"],
+}
 
 UNCLEAR, OUT_OF_RANGE = "unclear", "out_of_range"
 EXTERNAL_INTENT = "EXTERNAL_followup_checkin"

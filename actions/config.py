@@ -97,6 +97,8 @@ class NotifySettings:
     poll_seconds: float
     alert_poll_seconds: float  # staff alerts are looked for this often (a lane of their own)
     claim_margin_seconds: float  # a claim outlives its longest delivery attempt by this much
+    heartbeat_seconds: float  # each worker process marks itself alive this often ...
+    worker_stale_seconds: float  # ... and is taken for dead (its claims free) after this long
     retry_base_seconds: float
     retry_cap_seconds: float
     give_up_hours: float
@@ -255,6 +257,7 @@ def load_notify(env: Mapping[str, str]) -> NotifySettings:
     targets = tuple(t for t in NOTIFY_TARGETS if t in {x.strip() for x in raw.split(",")})
     if not url:
         targets = tuple(t for t in targets if t != "webhook")
+    heartbeat = _number(env, "WORKER_HEARTBEAT_SECONDS", 1.0, 0.1, 30.0)
     return NotifySettings(
         targets=targets or ("log",),
         webhook_url=url,
@@ -264,6 +267,11 @@ def load_notify(env: Mapping[str, str]) -> NotifySettings:
         poll_seconds=_number(env, "WORKER_POLL_SECONDS", 1.0, 0.05, 60.0),
         alert_poll_seconds=_number(env, "WORKER_ALERT_POLL_SECONDS", 0.2, 0.05, 60.0),
         claim_margin_seconds=_number(env, "NOTIFY_CLAIM_MARGIN_SECONDS", 5.0, 0.5, 300.0),
+        heartbeat_seconds=heartbeat,
+        # at least three heartbeats: a live worker stops its deliveries one heartbeat before
+        # it could look dead, and one late heartbeat must not stop them
+        worker_stale_seconds=max(_number(env, "WORKER_STALE_SECONDS", 3.0, 0.5, 300.0),
+                                 3 * heartbeat),
         retry_base_seconds=_number(env, "NOTIFY_RETRY_BASE_SECONDS", 5.0, 0.01, 3600.0),
         retry_cap_seconds=_number(env, "NOTIFY_RETRY_CAP_SECONDS", 600.0, 0.01, 86400.0),
         give_up_hours=_number(env, "NOTIFY_GIVE_UP_HOURS", 72.0, 0.001, 24.0 * 30),

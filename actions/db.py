@@ -9,17 +9,22 @@ Code is written in SQLAlchemy 2.0 style (``future=True``, ``select()``, ``Sessio
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import stat
 import threading
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Optional, TypeVar
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, create_engine
+from sqlalchemy.engine import Engine, create_engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from actions.config import get_settings
 
 T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _engine: Optional[Engine] = None
@@ -36,8 +41,33 @@ def sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
     cursor.close()
 
 
+def private_sqlite_file(url: Any) -> None:
+    """Make a SQLite file database readable by this user only (it holds every transcript).
+
+    A missing folder is made 0700 and a missing file 0600 (SQLite gives its -wal and -shm
+    files the database's mode); an existing file open to others is narrowed to 0600, whatever
+    umask the process was started with. Memory databases and other dialects are left alone.
+    """
+    parsed = make_url(str(url)) if not hasattr(url, "drivername") else url
+    name = parsed.database or ""
+    if not parsed.drivername.startswith("sqlite") or name in ("", ":memory:") \
+            or name.startswith("file:"):
+        return
+    path = os.path.abspath(name)
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+        if mode & 0o077:
+            logger.warning("The database file was readable by other users (mode %o); "
+                           "narrowed to 600", mode)
+            os.chmod(path, 0o600)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``; SQLite connections get WAL, a busy timeout and foreign keys."""
+    private_sqlite_file(url)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 5})
     else:

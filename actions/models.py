@@ -121,7 +121,9 @@ class OutboxMessage(Base):
     """A notification to deliver (transactional outbox): written with the row it reports.
 
     ``actions.worker`` delivers pending rows with retries and backoff; a delivery claims a
-    row first, so two workers never send the same row at once.
+    row first, so two workers never send the same row at once. A claim records the claiming
+    worker (``claimed_by``, a ``workers`` id): once that worker's heartbeat is stale, the row
+    is due again before its lease (``next_attempt_at``) ends.
     """
 
     __tablename__ = "outbox"
@@ -139,8 +141,28 @@ class OutboxMessage(Base):
     next_attempt_at = Column(DateTime, nullable=False, default=utcnow)
     last_error = Column(String(300))
     sent_at = Column(DateTime)
+    claimed_by = Column(String(36))  # the worker holding the claim (None: no claim, or a tool's)
 
     __table_args__ = (Index("ix_outbox_status_due", "status", "next_attempt_at"),)
+
+
+class WorkerHeartbeat(Base):
+    """A running outbox worker process, alive while ``heartbeat_at`` is recent.
+
+    Each worker process writes its row at start (id: a new uuid4), refreshes it every
+    ``WORKER_HEARTBEAT_SECONDS`` and deletes it when it stops cleanly. A worker killed
+    (SIGKILL, power loss) leaves its row behind: after ``WORKER_STALE_SECONDS`` without a
+    heartbeat the rows it claimed in the outbox are due again; rows stale for an hour are
+    deleted by the live workers.
+    """
+
+    __tablename__ = "workers"
+
+    id = Column(String(36), primary_key=True)
+    host = Column(String(255), nullable=False)
+    pid = Column(Integer, nullable=False)
+    started_at = Column(DateTime, nullable=False, default=utcnow)
+    heartbeat_at = Column(DateTime, nullable=False, default=utcnow)
 
 
 class SmsConsent(Base):

@@ -5,26 +5,32 @@ notification exists exactly when its record does. ``actions.worker`` delivers th
 
 Staff alerts (red flags: emergency, crisis, urgent; and worse pain in a check-in) rank first,
 then hand-offs, then appointment requests. A claim is a lease: the row is due again when it
-ends, so a worker that died mid-delivery holds it back for seconds, not minutes. The lease is
-the target's attempt timeout plus ``NOTIFY_CLAIM_MARGIN_SECONDS``, and the worker stops an
-attempt that margin before the lease ends, so two live workers never deliver one row at once.
+ends. The lease is the target's attempt timeout plus ``NOTIFY_CLAIM_MARGIN_SECONDS``, and the
+worker stops an attempt that margin before the lease ends, so two live workers never deliver
+one row at once. A claim also names its worker (``claimed_by``): once that worker's heartbeat
+(``actions.worker_heartbeat``) is older than ``WORKER_STALE_SECONDS`` (3 s), or gone, the row
+is due again before its lease ends, so a killed worker holds an alert back for seconds at
+most. A live worker stops its deliveries before its heartbeat can look that old.
 A row delivered again after a crash keeps its ``delivery_id``: receivers drop repeats by it.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
-from sqlalchemy import case, select, update
+from sqlalchemy import and_, case, exists, not_, or_, select, update
 from sqlalchemy.orm import Session
 
 from actions.config import NotifySettings, Settings, get_settings
 from actions.conversation import MessageContext
 from actions.db import session_scope
-from actions.models import AppointmentRequest, OutboxMessage, utcnow
+from actions.models import AppointmentRequest, OutboxMessage, WorkerHeartbeat, utcnow
+
+logger = logging.getLogger(__name__)
 
 APPOINTMENT_KIND = "appointment_request"
 HANDOFF_KIND = "handoff_request"
@@ -52,6 +58,7 @@ class Claimed:
     attempts: int
     created_at: datetime
     lease_until: Optional[datetime] = None  # the claim ends then: the attempt must be over
+    claimed_by: Optional[str] = None  # the claiming worker's id (``workers`` table)
 
     @property
     def is_alert(self) -> bool:
@@ -117,20 +124,43 @@ def claim_lease(target: str, settings: Settings) -> timedelta:
         seconds=attempt_seconds(target, settings) + settings.notify.claim_margin_seconds)
 
 
+def claimer_gone(now: datetime, stale_seconds: float) -> Any:
+    """SQL: the row's claim names a worker whose heartbeat is stale, or gone.
+
+    Stale: older than ``stale_seconds``; gone: the worker stopped, or its row was purged.
+    A claim naming no worker holds for its whole lease.
+    """
+    alive = exists().where(
+        WorkerHeartbeat.id == OutboxMessage.claimed_by,
+        WorkerHeartbeat.heartbeat_at >= now - timedelta(seconds=stale_seconds),
+    )
+    return and_(OutboxMessage.claimed_by.is_not(None), not_(alive))
+
+
+def is_due(now: datetime, settings: Settings) -> Any:
+    """SQL: a pending row whose lease (or backoff) ended, or whose claimer is gone."""
+    return and_(
+        OutboxMessage.status == "pending",
+        or_(OutboxMessage.next_attempt_at <= now,
+            claimer_gone(now, settings.notify.worker_stale_seconds)),
+    )
+
+
 def claim_due(
     limit: int = 20, now: Optional[datetime] = None, settings: Optional[Settings] = None,
-    alerts: Optional[bool] = None,
+    alerts: Optional[bool] = None, worker_id: Optional[str] = None,
 ) -> List[Claimed]:
-    """Claim up to ``limit`` due rows, alerts first; a row another worker claimed is skipped.
+    """Claim up to ``limit`` due rows, alerts first; rows other live workers hold are skipped.
 
     ``alerts``: True claims only staff alerts, False everything but them, None all rows.
-    Each claim holds for :func:`claim_lease` of the row's target.
+    Each claim holds for :func:`claim_lease` of the row's target, and is recorded as
+    ``worker_id``'s: other workers take it over early once that worker's heartbeat is stale.
+    Without ``worker_id`` (tools, tests) the claim holds for its whole lease.
     """
     now = now or utcnow()
     settings = settings or get_settings()
     claimed: List[Claimed] = []
-    query = select(OutboxMessage).where(
-        OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+    query = select(OutboxMessage).where(is_due(now, settings))
     if alerts is True:
         query = query.where(OutboxMessage.kind.in_(ALERT_KINDS))
     elif alerts is False:
@@ -142,21 +172,31 @@ def claim_due(
         ).scalars().all()
         for row in due:
             lease_until = now + claim_lease(row.target, settings)
+            # Compare-and-set: nobody claimed (or stored a result for) the row since we read
+            # it, and it is still due (a slow claimer's heartbeat may have come back).
             result = session.execute(
                 update(OutboxMessage)
                 .where(
                     OutboxMessage.id == row.id,
-                    OutboxMessage.status == "pending",
+                    OutboxMessage.attempts == row.attempts,
                     OutboxMessage.next_attempt_at == row.next_attempt_at,
+                    is_due(now, settings),
                 )
-                .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=lease_until)
+                .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=lease_until,
+                        claimed_by=worker_id)
                 .execution_options(synchronize_session=False)
             )
-            if result.rowcount == 1:
-                claimed.append(
-                    Claimed(row.id, row.delivery_id, row.kind, row.target, row.ref_id,
-                            dict(row.payload), row.attempts + 1, row.created_at, lease_until)
-                )
+            if result.rowcount != 1:
+                continue
+            if row.next_attempt_at > now:
+                logger.warning("Notification %s (%s): its worker %s stopped (no heartbeat); "
+                               "claimed again before its lease ended", row.id, row.target,
+                               (row.claimed_by or "?")[:8])
+            claimed.append(
+                Claimed(row.id, row.delivery_id, row.kind, row.target, row.ref_id,
+                        dict(row.payload), row.attempts + 1, row.created_at, lease_until,
+                        worker_id)
+            )
     return claimed
 
 
@@ -174,7 +214,7 @@ def release(claimed: Claimed, now: Optional[datetime] = None) -> None:
     with session_scope() as session:
         session.execute(
             update(OutboxMessage).where(*_still_claimed(claimed))
-            .values(next_attempt_at=now or utcnow())
+            .values(next_attempt_at=now or utcnow(), claimed_by=None)
             .execution_options(synchronize_session=False)
         )
 
@@ -195,15 +235,17 @@ def record_result(
     row since (this attempt outlived its lease): storing it would cut that claim short.
     """
     now = now or utcnow()
+    # The claim ends with its outcome: a row waiting out its backoff belongs to no worker.
     if error is None:
-        values: Dict[str, Any] = {"status": "sent", "sent_at": now, "last_error": None}
+        values: Dict[str, Any] = {"status": "sent", "sent_at": now, "last_error": None,
+                                  "claimed_by": None}
         where: Any = (OutboxMessage.id == claimed.id, OutboxMessage.status != "sent")
     elif now - claimed.created_at >= timedelta(hours=settings.give_up_hours):
-        values = {"status": "failed", "last_error": error[:300]}
+        values = {"status": "failed", "last_error": error[:300], "claimed_by": None}
         where = _still_claimed(claimed)
     else:
         values = {"next_attempt_at": now + backoff(claimed.attempts, settings),
-                  "last_error": error[:300]}
+                  "last_error": error[:300], "claimed_by": None}
         where = _still_claimed(claimed)
     with session_scope() as session:
         session.execute(

@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.alert_spool import save_alert
-from actions.checkin_answers import FLAGGED
+from actions.checkin_answers import CHECKIN_EVIDENCE, FLAGGED
 from actions.checkin_answers import RED_FLAG as CHECKIN_RED_FLAG
 from actions.config import get_settings
 from actions.conversation import message_context
@@ -29,10 +29,6 @@ from actions.redact import sender_tag
 logger = logging.getLogger(__name__)
 
 LEVELS = ("emergency", "crisis", "urgent")
-CHECKIN_EVIDENCE = {
-    "concepts": ["checkin_red_flag"],
-    "evidence": ["answered yes to the check-in's red-flag question"],
-}
 LEVEL_ENTITY = "red_flag_level"
 
 

@@ -17,7 +17,10 @@ at most its timeout, never an alert. Every attempt ends the margin before its cl
 their own.
 ``--once`` delivers what is due and exits. Everything the worker needs is in the database,
 so stopping or restarting it loses nothing: on stop, deliveries in flight are abandoned and
-their rows are due again at once (same delivery id); after a crash, when their lease ends.
+their rows are due again at once (same delivery id), then the worker's heartbeat row is
+deleted; after a crash (SIGKILL), once its heartbeat is ``WORKER_STALE_SECONDS`` (3 s) old
+(``actions.worker_heartbeat``). A worker that cannot write its heartbeat stops its
+deliveries before another worker may take them over.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ import argparse
 import asyncio
 import logging
 import signal
-from typing import Any, Awaitable, Callable, List, Optional, Set, TypeVar
+import time
+from typing import Any, Awaitable, Callable, List, Optional, Set, Tuple, TypeVar
 
 import aiohttp
 from sqlalchemy.exc import SQLAlchemyError
@@ -38,11 +42,13 @@ from actions.db import run_in_thread
 from actions.models import utcnow
 from actions.notifier import deliver
 from actions.outbox import Claimed, claim_due, claim_lease, record_result, release
+from actions.worker_heartbeat import Heartbeat
 
 logger = logging.getLogger(__name__)
 
 ALERT_CONCURRENCY = 8  # alert deliveries at once (each to one target)
 OTHER_CONCURRENCY = 4  # hand-offs and appointment requests at once
+TIMED_OUT = "TimeoutError: could not reach the webhook"
 T = TypeVar("T")
 
 
@@ -65,13 +71,14 @@ class Lane:
     """Claims and delivers one kind of outbox row (alerts, or the rest) concurrently."""
 
     def __init__(self, name: str, alerts: bool, concurrency: int, settings: Settings,
-                 http: aiohttp.ClientSession, database: Database) -> None:
+                 http: aiohttp.ClientSession, database: Database, heartbeat: Heartbeat) -> None:
         self.name = name
         self.alerts = alerts
         self.concurrency = concurrency
         self.settings = settings
         self.http = http
         self.database = database
+        self.heartbeat = heartbeat
         self.delivered = 0
         self.in_flight: Set[asyncio.Task[None]] = set()
         self.freed = asyncio.Event()  # a delivery ended: a slot is free
@@ -79,11 +86,13 @@ class Lane:
     async def fill(self) -> int:
         """Claim as many due rows as there are free slots and start each delivery now."""
         free = self.concurrency - len(self.in_flight)
-        if free <= 0:
+        epoch = self.heartbeat.epoch
+        if free <= 0 or not self.heartbeat.holds(epoch):  # no heartbeat: claim nothing
             return 0
-        batch = await self.database.run(claim_due, free, None, self.settings, self.alerts)
+        batch = await self.database.run(claim_due, free, None, self.settings, self.alerts,
+                                        self.heartbeat.worker_id)
         for message in batch:
-            task = asyncio.create_task(self.attempt(message))
+            task = asyncio.create_task(self.attempt(message, epoch))
             self.in_flight.add(task)
             task.add_done_callback(self._done)
         return len(batch)
@@ -95,23 +104,24 @@ class Lane:
             logger.error("A %s delivery failed unexpectedly; its row is due again when its "
                          "claim ends", self.name, exc_info=task.exception())
 
-    async def attempt(self, message: Claimed) -> None:
-        """Deliver one claimed row within its claim, then store the outcome."""
+    async def attempt(self, message: Claimed, epoch: int) -> None:
+        """Deliver one claimed row within its claim, then store the outcome.
+
+        The claim holds while the lease runs and this worker's heartbeat (of ``epoch``) does.
+        """
         notify = self.settings.notify
         lease_until = message.lease_until or utcnow() + claim_lease(message.target, self.settings)
         # Over by the margin before the lease ends: the margin is for storing the outcome.
         budget = (lease_until - utcnow()).total_seconds() - notify.claim_margin_seconds
         try:
-            if budget <= 0:  # the claim itself took that long: let a new claim start afresh
-                logger.warning("Notification %s (%s): claimed too long ago to send; due again",
-                               message.id, message.target)
-                await self.database.run(release, message)
+            if budget <= 0 or not self.heartbeat.holds(epoch):
+                # the claim itself took that long: let a new claim start afresh
+                await self.give_back(message, "claimed too long ago to send")
                 return
-            try:
-                error = await asyncio.wait_for(deliver(message, self.settings, self.http),
-                                               timeout=budget)
-            except asyncio.TimeoutError:
-                error = "TimeoutError: could not reach the webhook"
+            held, error = await self.deliver_within(message, time.monotonic() + budget, epoch)
+            if not held:  # another worker may take the row now: stop before it does
+                await self.give_back(message, "this worker's heartbeat lapsed; delivery stopped")
+                return
         except asyncio.CancelledError:
             await self.database.run(release, message)  # the worker stops: due again now
             raise
@@ -129,6 +139,40 @@ class Lane:
             log = logger.error if status == "failed" else logger.warning
             log("Notification %s (%s) attempt %d failed: %s; now %s", message.id,
                 message.target, message.attempts, error, status)
+
+    async def give_back(self, message: Claimed, why: str) -> None:
+        """Release a claim this worker can no longer use (unless it was claimed since)."""
+        logger.warning("Notification %s (%s): %s; due again", message.id, message.target, why)
+        try:
+            await self.database.run(release, message)
+        except SQLAlchemyError as exc:  # then it is due when the lease or heartbeat ends
+            logger.error("Notification %s (%s): claim not released (%s)", message.id,
+                         message.target, type(exc).__name__)
+
+    async def deliver_within(self, message: Claimed, deadline: float,
+                             epoch: int) -> Tuple[bool, Optional[str]]:
+        """Deliver until done, ``deadline`` (monotonic) or the heartbeat lapses.
+
+        Returns (finished or timed out, the error or None); (False, None) when the heartbeat
+        lapsed first. A delivery cut short is over (cancelled) when this returns.
+        """
+        delivery = asyncio.ensure_future(deliver(message, self.settings, self.http))
+        try:
+            while not delivery.done():
+                if not self.heartbeat.holds(epoch):
+                    return False, None
+                if time.monotonic() >= deadline:
+                    return True, TIMED_OUT
+                wait = min(deadline, self.heartbeat.fresh_until) - time.monotonic()
+                await asyncio.wait({delivery}, timeout=max(0.0, wait))
+            try:
+                return True, delivery.result()
+            except asyncio.TimeoutError:
+                return True, TIMED_OUT
+        finally:
+            if not delivery.done():
+                delivery.cancel()
+                await asyncio.gather(delivery, return_exceptions=True)
 
     async def drain(self) -> int:
         """Deliver until nothing is due or in flight; returns how many were delivered."""
@@ -175,16 +219,31 @@ async def wait_any(seconds: float, *events: asyncio.Event) -> None:
             waiter.cancel()
 
 
-def lanes(settings: Settings, http: aiohttp.ClientSession) -> List[Lane]:
+def lanes(settings: Settings, http: aiohttp.ClientSession, database: Database,
+          heartbeat: Heartbeat) -> List[Lane]:
     """The alert lane and the lane for everything else, sharing one database queue."""
-    database = Database()
-    return [Lane("alert", True, ALERT_CONCURRENCY, settings, http, database),
-            Lane("other", False, OTHER_CONCURRENCY, settings, http, database)]
+    return [Lane("alert", True, ALERT_CONCURRENCY, settings, http, database, heartbeat),
+            Lane("other", False, OTHER_CONCURRENCY, settings, http, database, heartbeat)]
 
 
 async def run_once(settings: Settings, http: aiohttp.ClientSession) -> int:
-    """Deliver every due notification once (alerts in their own lane); returns how many."""
-    counts = await asyncio.gather(*(lane.drain() for lane in lanes(settings, http)))
+    """Deliver every due notification once (alerts in their own lane); returns how many.
+
+    The run has a heartbeat like a long-running worker (a database error on the first one
+    is raised), deleted at the end.
+    """
+    database = Database()
+    heartbeat = Heartbeat(settings.notify, database.run)
+    await heartbeat.beat()
+    stop = asyncio.Event()
+    beating = asyncio.create_task(heartbeat.run(stop))
+    try:
+        counts = await asyncio.gather(
+            *(lane.drain() for lane in lanes(settings, http, database, heartbeat)))
+    finally:
+        stop.set()
+        await beating
+        await heartbeat.retire()
     return sum(counts)
 
 
@@ -201,7 +260,10 @@ async def _checkins_forever(settings: Settings, http: aiohttp.ClientSession,
 async def run_forever(settings: Settings, stop: asyncio.Event) -> None:
     """Deliver and send until ``stop`` is set; a database outage is logged and retried."""
     async with aiohttp.ClientSession() as http:
-        alert_lane, other_lane = lanes(settings, http)
+        database = Database()
+        heartbeat = Heartbeat(settings.notify, database.run)
+        await heartbeat.try_beat()  # before the first claim (the lanes wait for one)
+        alert_lane, other_lane = lanes(settings, http, database, heartbeat)
 
         async def replay() -> None:  # spooled alerts go out with the next alert poll
             await alert_lane.database.run(replay_spool, settings.alert_spool_dir)
@@ -212,12 +274,14 @@ async def run_forever(settings: Settings, stop: asyncio.Event) -> None:
                 stop, min(notify.alert_poll_seconds, notify.poll_seconds), replay)),
             asyncio.create_task(other_lane.run(stop, notify.poll_seconds)),
             asyncio.create_task(_checkins_forever(settings, http, stop)),
+            asyncio.create_task(heartbeat.run(stop)),
         ]
         try:
             await asyncio.gather(*tasks)
         finally:  # one loop failed (or we are cancelled): stop the others too
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await heartbeat.retire()  # the lanes released their claims: gone at once
 
 
 async def _main(once: bool) -> None:

@@ -33,18 +33,18 @@ the bot's own tables and the review console.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections import OrderedDict
-from typing import Any, Callable, Coroutine, Dict, Iterable, Optional, Set, Tuple, TypeVar
+from typing import Any, Callable, Dict, Iterable, Optional, Set, Tuple, TypeVar
 
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, Event
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.orm import sessionmaker
 
-from actions.db import sqlite_pragmas
+from addons.tracker_sql import database_url_settings, event_rows, finish, pooled_sqlite_engine
 
 logger = logging.getLogger(__name__)
 
@@ -55,38 +55,6 @@ Result = TypeVar("Result")
 SAVE_ATTEMPTS = 1
 SAVE_RETRY_SECONDS = 0.25
 FLUSH_SECONDS = (1.0, 30.0)  # background retries of unsaved conversations: first, cap
-
-
-def finish(coroutine: Coroutine[Any, Any, Result]) -> Result:
-    """Run a coroutine that never suspends to its end, in the calling thread.
-
-    (Rasa's SQL store methods are blocking code written as ``async def``.)
-    """
-    try:
-        coroutine.send(None)
-    except StopIteration as done:
-        return done.value  # type: ignore[no-any-return]
-    coroutine.close()
-    raise RuntimeError("the coroutine suspended; it cannot run in a worker thread")
-
-
-def database_url_settings(url: Optional[str] = None) -> Dict[str, Any]:
-    """``SQLTrackerStore`` connection settings for ``url`` (default: ``DATABASE_URL``)."""
-    from sqlalchemy.engine import make_url
-
-    from actions.config import get_settings
-
-    parsed = make_url(url or get_settings().database_url)
-    return {
-        "dialect": parsed.drivername,
-        "host": parsed.host,
-        "port": parsed.port,
-        "db": parsed.database or "",
-        "username": parsed.username,
-        "password": parsed.password,
-        "query": dict(parsed.query) or None,
-        "login_db": None,
-    }
 
 
 class CachedSQLTrackerStore(SQLTrackerStore):
@@ -103,8 +71,11 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             kwargs.update(database_url_settings())
         super().__init__(*args, **kwargs)
         self.engine: Any
-        if self.engine.dialect.name == "sqlite":
-            self._use_pooled_sqlite_engine(busy_timeout_seconds)
+        if self.engine.dialect.name == "sqlite":  # keep connections open, WAL, busy timeout
+            url = self.engine.url
+            self.engine.dispose()
+            self.engine = pooled_sqlite_engine(url, busy_timeout_seconds)
+            self.sessionmaker = sessionmaker(bind=self.engine)
         self._cache_size = max(0, int(cache_size))
         self._idle: OrderedDict[str, Entry] = OrderedDict()  # between turns
         self._busy: OrderedDict[str, Entry] = OrderedDict()  # handed out to a turn
@@ -112,31 +83,6 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         self._flushing: Dict[str, asyncio.Future[None]] = {}
         self._flusher: Optional[asyncio.Task[None]] = None
         self._failing_since: Optional[float] = None
-
-    def _use_pooled_sqlite_engine(self, busy_timeout_seconds: float) -> None:
-        """Keep SQLite connections open and configure each one for WAL.
-
-        SQLAlchemy 1.4 reopens a file database for every session by default.
-        """
-        import sqlalchemy as sa
-
-        url = self.engine.url
-        self.engine.dispose()
-        self.engine = sa.create_engine(
-            url,
-            poolclass=sa.pool.QueuePool,
-            pool_size=2,
-            max_overflow=4,
-            connect_args={"check_same_thread": False, "timeout": busy_timeout_seconds},
-        )
-        sa.event.listen(self.engine, "connect", sqlite_pragmas)
-        busy_ms = int(busy_timeout_seconds * 1000)
-
-        def busy_timeout(dbapi_connection: Any, _: Any) -> None:
-            dbapi_connection.execute(f"PRAGMA busy_timeout={busy_ms}")
-
-        sa.event.listen(self.engine, "connect", busy_timeout)
-        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         """Hand out the cached tracker (moving it out of the cache) or load it from SQL."""
@@ -305,19 +251,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
 
     def _insert(self, sender_id: str, events: Iterable[Event]) -> None:
         """Insert events with the same columns as ``SQLTrackerStore.save``, in one statement."""
-        rows = []
-        for event in events:
-            data = event.as_dict()
-            rows.append(
-                {
-                    "sender_id": sender_id,
-                    "type_name": event.type_name,
-                    "timestamp": data.get("timestamp"),
-                    "intent_name": (data.get("parse_data") or {}).get("intent", {}).get("name"),
-                    "action_name": data.get("name"),
-                    "data": json.dumps(data),
-                }
-            )
+        rows = event_rows(sender_id, events)
         if rows:
             with self.engine.begin() as connection:
                 connection.execute(self.SQLEvent.__table__.insert(), rows)

@@ -42,7 +42,8 @@ _YEAR = r"(?:(?:19|20)\d{2}|'\d{2})"
 
 EMAIL: Pattern[str] = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
 _MESES = (r"(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|sept?iembre|setiembre|"
-          r"octubre|noviembre|diciembre)")
+          r"octubre|noviembre|diciembre|janeiro|fevereiro|março|maio|junho|julho|setembro|"
+          r"outubro|novembro|dezembro)")
 _ORDINAL_WORDS = (
     r"(?:(?:twenty|thirty)[\s-])?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|"
     r"ninth|tenth|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|"
@@ -56,11 +57,15 @@ DATE: Pattern[str] = re.compile(
     rf"|{_MONTHS}\s+(?:the\s+)?{_ORDINAL_WORDS}\b(?:,?\s+{_YEAR})?"
     r"|(?:0?[1-9]|1[0-2])([/.-])(?:[12]\d|3[01]|0?[1-9])\3(?:\d{4}|\d{2})(?![\d/.-]*\d)"
     r"|(?<![\d.-])(?:1[3-9]|2\d|3[01])/(?:0?[1-9]|1[0-2])(?![\d/.-]*\d)"
-    r"|\d{4}年\d{1,2}月\d{1,2}日|(?:\d{4}년\s*)?\d{1,2}월\s*\d{1,2}일"
+    r"|(?:\d{4}年)?\d{1,2}月\d{1,2}[日号號]|(?:\d{4}년\s*)?\d{1,2}월\s*\d{1,2}일"
     r"|tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?"
     r"|\d{1,2}\s+(?:января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|"
     r"ноября|декабря|janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|"
-    r"novembre|décembre)(?:\s+\d{4})?"
+    r"novembre|décembre|stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|"
+    r"września|października|listopada|grudnia|januar|februar|märz|juni|juli|oktober|"
+    r"dezember|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|"
+    r"січня|лютого|березня|квітня|травня|червня|липня|серпня|вересня|жовтня|листопада|"
+    r"грудня)\b(?:\s+\d{4})?"
     rf"|{_MONTHS}\.?\s+(?:of\s+)?(?:'\d{{2}}|(?:19|20)\d{{2}})\b"
     r"|(?<![\d.-])(?:0?[1-9]|1[0-2])/(?:[12]\d|3[01]|0?[1-9])(?![\d/.-]*\d)"
     r"|(?:19|20)\d{2}-\d{1,2}-\d{1,2}"
@@ -80,8 +85,11 @@ _WEEKDAY_BEFORE = re.compile(
 DOB: Pattern[str] = re.compile(
     r"\b(?:dob|d\.o\.b|born|bday|birthday|birthdate)[\s:.]+(?:is\s+|on\s+)?"
     r"(?P<date>\d{1,2}[\s/.-]?\d{1,2}[\s/.-]?(?:\d{4}|\d{2}))\b", re.IGNORECASE)
-# Without a year, "4/5" after "strength" or "pain" is a score, not a date.
-_SCORE = re.compile(r"^\d{1,2}/(?:5|10)$")
+# Without a year, "4/5" after "strength" or "pain" is a score, not a date ("11/10" is not).
+_SCORE = re.compile(r"^(?:[0-5]/5|(?:10|0?\d)/10)$")
+# "23.04" (day.month, no year) is a date only after a date's words: "appointment 23.04".
+_DAY_DOT_MONTH = re.compile(
+    r"(?<![\d.,])(?:[12]\d|3[01]|0?[1-9])\.(?:0[1-9]|1[0-2])(?![\d]|[.,]\d)")
 _SCORE_WORDS = (r"pain|painful|hurts?|ache|aching|sore|strength|strong|score|scale|rate|rated|"
                 r"rating|motor|power|quads?|grip|flexion|extension|weak|weakness|ble|bue|rle|"
                 r"lle|rue|lue|eva|vas|nrs|level|bilat|legs|arms|->|\d/(?:5|10)\b")
@@ -189,6 +197,8 @@ def _date_spans(text: str) -> List[Found]:
     found = [(m.start(), m.end(), "date") for m in DATE.finditer(text)
              if not (_SCORE.match(m.group(0)) and _is_score(text, m.start(), m.end()))]
     found += [(m.start("date"), m.end("date"), "date") for m in DOB.finditer(text)]
+    found += [(m.start(), m.end(), "date") for m in _DAY_DOT_MONTH.finditer(text)
+              if _DATE_BEFORE.search(text[max(0, m.start() - 30):m.start()])]
     return [_with_weekday(text, span) for span in found]
 
 

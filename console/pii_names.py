@@ -23,30 +23,33 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Dict, FrozenSet, Iterator, List, Tuple
 
+from console.pii_words import FUNCTION_WORDS as _FUNCTION_WORDS
+from console.pii_words import NAME_MONTHS as _NAME_MONTHS
+from console.pii_words import NEVER as _NEVER
+from console.pii_words import NOT_AFTER_CUE as _NOT_AFTER_CUE
+from console.pii_words import PARTICLES as _PARTICLES
+from console.pii_words import PLACES as _PLACES
+from console.pii_words import RELATIONS as _RELATIONS
+
 Span = Tuple[int, int]
 
 LEXICON = Path(__file__).resolve().parent / "data" / "names.json"
 
-_RELATIONS = (
-    r"mother-in-law|father-in-law|son-in-law|daughter-in-law|sister-in-law|brother-in-law|"
-    r"daughter|son|wife|husband|mom|mother|mum|dad|father|sister|brother|friend|neighbou?r|"
-    r"caregiver|carer|aunt|uncle|granddaughter|grandson|niece|nephew|partner|grandma|"
-    r"grandpa|grandmother|grandfather|boyfriend|girlfriend|cousin|nurse|doctor|surgeon|"
-    r"spouse|stepdaughter|stepson|stepmom|stepmother|stepdad|stepfather|hubby|sil|dil|pcp|"
-    r"aide|fianc[eé]e?|roommate|"
-    r"landlord|landlady|therapist|pa|np|esposo|esposa|hijo|hija|mam[aá]|pap[aá]"
-)
 _CUE = re.compile(
-    r"(?:\b(?:my\s+name\s+is|my\s+names?|my\s+name's|name\s+is|name's|names|this\s+is|"
+    r"(?:(?P<intro>\b(?:it'?s\s+me|it\s+is\s+me|this\s+is|it'?s|it\s+is|i'?m|i’m|i\s+am|"
+    r"my\s+name\s+is|my\s+name's|name\s+is|call\s+me|(?:thanks|thank\s+you|thx|love|"
+    r"regards)\s+from))"
+    r"|\b(?:my\s+name\s+is|my\s+names?|my\s+name's|name\s+is|name's|names|this\s+is|"
     r"it's|its|it\s+is|i\s+am|i'm|i’m|im|call\s+me|signed|regards|sincerely|thanks|thank\s+you|"
     r"thx|cheers|love|ask\s+for|speak\s+to|talk\s+to|spoke\s+to|spoke\s+with|"
     r"name\s+was|named|called|goes\s+by|me\s+llamo|soy)"
     rf"|(?P<relation>\b(?:my|our|her|his|their|mi|[a-z]+'s|[a-z]+’s)\s+(?:{_RELATIONS})"
     r"(?:'s|’s)?(?:\s+(?:name\s+is|is|named|called))?)"
-    r"|(?P<title>\b(?:mr|mrs|ms|miss|mx|dr|doctor|prof|nurse|sr|sra|srta|don|doña)\.?)"
+    r"|(?P<title>\b(?:mr|mrs|ms|miss|mx|dr|doctor|prof|nurse|sr|sra|srta|don|doña|rn|lpn|"
+    r"lvn|cna|aprn)\.?)"
     r"|\b(?:son|daughter|dtr|husband|hus|wife|sister|brother|mom|dad|grandson|"
     r"granddaughter|niece|nephew|dottore|doctora|dra|enfermera)\b(?=[\s,:]+[A-Z])"
-    r"|\b(?:pt|patient|resident|client|name|caller)\b\s*[:.]?)"
+    r"|(?P<chart>\b(?:pt|patient|resident|client|name|caller)\b\s*[:.]?))"
     r"(?:\s*[,:;-]\s*|\s+)",
     re.IGNORECASE,
 )
@@ -55,58 +58,24 @@ _SIGN_OFF = re.compile(r"(?:^|\s)[-–—~]\s*([A-Za-z][\w'’.-]*(?:\s+[A-Za-z]
 _LAST_WORDS = re.compile(
     r"(?:[.!?,\n]|^)\s*([A-ZÀ-ÖØ-ÞĀ-Ž][\wÀ-ÖØ-öø-ÿĀ-ž'’-]+(?:\s+[A-ZÀ-ÖØ-ÞĀ-Ž][\wÀ-ÖØ-öø-ÿĀ-ž'’-]+)?)"
     r"\s*(?:\([^)]{1,30}\))?\s*[.!]?\s*$")
-_TOKEN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’-]*")
+_TOKEN = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-])*")  # letters of any script: "Trần Thị Hoa"
 _SENTENCE_END = re.compile(r"[.!?¿¡\n]\s*$")
 # Endings of English words the web-based word list lacks ("tolerating", "ambulated").
 _WORD_ENDING = re.compile(r"(?:ing|ed|tion|sion|ly|ness|ment|ity|ive|ous|able|ible|ize|ise)$")
 _PHONE_NEXT = re.compile(r"[\s,:]+\+?\(?\d{3}")
+# After an introduced name: "its bob again", "this is dee here", "it's tom, ...", "i'm ana."
+_INTRO_END = re.compile(r"(?:\s+(?:again|here|speaking|from)\b|\s*[,.!;]|\s*$|[\s,:]+\+?\(?\d{3})")
+_CHART_FIRST = re.compile(r",\s*([A-Z][a-zà-öø-ÿā-ž'’-]+)(?:\s+[A-Z]\.?)?(?=[\s,;.]|$)")
+# Vietnamese full names around a middle name: "Dang Van Loc", "Vu Thi Hanh", "Trần Thị Hoa".
+_VIETNAMESE = re.compile(
+    r"(?<![\w'’-])[^\W\d_a-z][^\W\d_]+\s+(?:Van|Văn|Thi|Thị|Cong|Công|Quoc|Quốc|Ngoc|Ngọc|"
+    r"Duc|Đức|Huu|Hữu|Minh|Thanh|Xuan|Xuân)\s+[^\W\d_a-z][^\W\d_]+(?![\w'’-])")
+_LOWER_INITIAL = re.compile(r"\s([b-hj-z])(?=\s*[.,!;]|\s*$)")
 
-# Capitalised words that open or fill patient messages and are never a person here.
-_NEVER = frozenset("""
-i a an the and or but so if is am are was were be been do does did not no yes ok okay hi hello
-hey dear good thanks thank please sorry just also very really still then when what why how who
-which where can could will would should may might must shall my your our his her their its this
-that these those there here it he she we they you me him us them one kyphoplasty vertebroplasty
-monday tuesday wednesday thursday friday saturday sunday january february march april june july
-august september october november december jan feb mar apr jun jul aug sep sept oct nov dec today
-tomorrow yesterday tonight morning afternoon evening night week month year clinic hospital er
-god lord jesus christ christmas easter merry thanksgiving medicare medicaid tylenol advil aleve
-ibuprofen mri ct xray x-ray dob s/p hx pt rn lpn english spanish french german italian
-chinese vietnamese russian polish arabic
-hay es está muy más pero como cuando donde ya hoy ayer mañana señor señora doctora
-ramadan eid inshallah insha'allah allah amin amen bismillah alhamdulillah shukran merci mèsi
-gracias salamat cảm ơn spasibo humana aetna cigna anthem kaiser tricare bluecross
-""".split())
-# Places that are also names: on their own they are the place ("in Arizona"), next to a
-# name they are the name ("Earl Washington").
-_PLACES = frozenset("""
-mexico poland india china canada america usa alabama alaska arizona arkansas california
-colorado connecticut delaware florida georgia hawaii idaho illinois indiana iowa kansas
-kentucky louisiana maine maryland massachusetts michigan minnesota mississippi missouri
-montana nebraska nevada ohio oklahoma oregon pennsylvania tennessee texas utah vermont
-virginia washington wisconsin wyoming denver phoenix dallas houston austin
-chase morse braden glasgow barthel apgar karnofsky
-""".split())
-# Spanish and French little words that are also names somewhere ("una", "le", "al").
-_FUNCTION_WORDS = frozenset(
-    "el la los las un una unos al del y o que de en con por para mi mis tu su sus lo le les se"
-    " nos me te".split()) | frozenset(
-    _RELATIONS.replace("?", "").replace("neighbour", "neighbor").split("|"))
-# Name particles inside a full name ("Robert de la Cruz", "Ludwig van Beethoven").
-_PARTICLES = frozenset(
-    "de la las los del della di da das dos van von der den le du bin ibn al el y e st".split())
 _INITIAL = re.compile(r"(?:[A-HJ-Z]\.?|I\.)(?=\s)")  # not the pronoun "I"
 # One to three initials before a surname: "J. Okafor", "A. M. Fitzgerald", "R.J. Castillo".
 _INITIALS_NAME = re.compile(
     r"(?<![\w./])(?:[A-Z]\.\s?){1,3}[A-Z][a-zà-öø-ÿā-ž'’]+(?:-[A-Z][a-zà-öø-ÿā-ž'’]+)?")
-# Months that are also first names: a name when a listed surname follows ("June Pritchard").
-_NAME_MONTHS = frozenset({"april", "may", "june", "august"})
-_NOT_AFTER_CUE = frozenset("""
-not so very really still just going having getting feeling worried scared nervous afraid
-fine good bad ok okay sure sorry confused calling writing texting asking wondering trying
-here back home done in on at for with about from to the a an your my his her their this that
-still also always never able unable sick tired old young new having been being
-""".split())
 
 
 @lru_cache(maxsize=1)
@@ -161,7 +130,12 @@ def _next_name(text: str, end: int, lower_ok: bool = False) -> int:
         return -1
     word = match.group(0)
     if word.lower() in _PARTICLES:  # only if a capitalised name follows the particles
-        after = _next_name(text, match.end())
+        dotted = word.lower() == "st" and text[match.end():match.end() + 1] == "."
+        if dotted:  # "Evangeline St. Clair", not "Linden St. I'm Graham"
+            saint = _TOKEN.match(text, match.end() + 2)
+            if saint is None or not _listed(saint.group(0)):
+                return -1
+        after = _next_name(text, match.end() + dotted)
         return after if after > 0 and text[after - 1].isalpha() else -1
     if word.lower() in _NEVER:
         return -1
@@ -196,12 +170,36 @@ def _after_cues(text: str) -> Iterator[Span]:
             if end > match.end() and text[:end].split()[-1][:1].isupper():
                 yield match.start(), end
             continue
+        if word.lower() in _PARTICLES:  # "Dr. van der Berg", "Sra. de la Cruz"
+            end = _next_name(text, match.start() - 1) if match.start() > 0 else -1
+            if end > 0 and text[:end].split()[-1][:1].isupper():
+                yield match.start(), _with_initial(text, _extend(text, end))
+            continue
         if word.lower() in _NOT_AFTER_CUE or word.lower() in _NEVER or (
                 word.isupper() and len(word) <= 3):  # "pt POD2", "Dr. ER"
             continue
         if _name_after_cue(text, match, cue.group("relation") is not None,
-                           cue.group("title") is not None):
-            yield match.start(), _extend(text, match.end())
+                           cue.group("title") is not None) or (
+                cue.group("intro") is not None and _introduced(text, match)):
+            end = _extend(text, match.end())
+            if cue.group("chart") is not None:  # "pt Okafor, Chidinma": last name first
+                first = _CHART_FIRST.match(text, end)
+                if first and (_foreign(first.group(1)) or _listed(first.group(1))):
+                    end = _extend(text, first.end(1))
+            yield match.start(), _with_initial(text, end)
+
+
+def _introduced(text: str, match: re.Match[str]) -> bool:
+    """A first name that is also a word, introduced and then left: "its bob again"."""
+    key, names = match.group(0).lower(), lexicon()
+    return ((key in names["first_rare"] or key in names["first_word"])  # not "this is long."
+            and key not in _NEVER and bool(_INTRO_END.match(text, match.end())))
+
+
+def _with_initial(text: str, end: int) -> int:
+    """Take a lower-case initial after an introduced name: "this is kayla m"."""
+    initial = _LOWER_INITIAL.match(text, end)
+    return initial.end(1) if initial else end
 
 
 def _name_after_cue(text: str, match: re.Match[str], relation: bool, title: bool) -> bool:
@@ -247,6 +245,8 @@ def _by_list(text: str) -> Iterator[Span]:
             end = _extend(text, match.end())  # "Rosa Diaz here": a first and a last name
             if end > match.end() and text[:end].split()[-1][:1].isupper():
                 yield match.start(), end
+            elif _PHONE_NEXT.match(text, match.end()):  # "Magdalena 708-555-0152"
+                yield match.start(), match.end()
         elif word.lower() in _NAME_MONTHS and word[:1].isupper():
             following = _TOKEN.match(text, match.end() + 1)
             if following is not None and _capitalised(following.group(0)) and _listed(
@@ -276,6 +276,8 @@ def _is_first(word: str) -> bool:
 def name_spans(text: str) -> List[Span]:
     """Character spans of the person names in ``text`` (may overlap; caller merges)."""
     spans = list(_after_cues(text)) + list(_by_list(text))
+    spans += [m.span() for m in _VIETNAMESE.finditer(text)
+              if not _NEVER.intersection(w.lower() for w in m.group(0).split())]
     spans += [(m.start(), _extend(text, m.end())) for m in _INITIALS_NAME.finditer(text)
               if _listed(m.group(0).split(".")[-1].strip()) or _foreign(
                   m.group(0).split(".")[-1].strip())]  # not "vitamin D. Does"

@@ -116,9 +116,9 @@ class Socket:
 
 
 async def client_loop(index: int, servers: Servers, count: int, seed: int, tally: Tally,
-                      progress: Any) -> None:
+                      progress: Any, senders_per_client: int = 400) -> None:
     rng = random.Random(seed * 1000 + index)
-    senders = [f"fuzz-{index}-{n}" for n in range(400)]
+    senders = [f"fuzz-{index}-{n}" for n in range(senders_per_client)]
     phones = [f"+447700900{index:01d}{n:02d}" for n in range(60)]  # a range no test uses
     sock = Socket(servers.rasa_url)
     timeout = aiohttp.ClientTimeout(total=ANSWER_SECONDS)
@@ -140,11 +140,12 @@ async def client_loop(index: int, servers: Servers, count: int, seed: int, tally
     await sock.close()
 
 
-async def run(servers: Servers, total: int, concurrency: int, seed: int) -> Tally:
+async def run(servers: Servers, total: int, concurrency: int, seed: int,
+              senders_per_client: int = 400, samples: int = 10) -> Tally:
     tally = Tally()
     rasa_pid = servers.processes[-1].pid
     tally.rss.append(rss_mb(rasa_pid))
-    step = max(1, total // 10)
+    step = max(1, total // samples)
 
     def progress() -> None:
         if tally.sent % step == 0:
@@ -152,7 +153,8 @@ async def run(servers: Servers, total: int, concurrency: int, seed: int) -> Tall
             print(f"  {tally.sent}/{total} sent, Rasa RSS {tally.rss[-1]:.0f} MB", flush=True)
 
     per_client = total // concurrency
-    await asyncio.gather(*(client_loop(i, servers, per_client, seed, tally, progress)
+    await asyncio.gather(*(client_loop(i, servers, per_client, seed, tally, progress,
+                                       senders_per_client)
                            for i in range(concurrency)))
     tally.rss.append(rss_mb(rasa_pid))
     return tally
@@ -166,7 +168,30 @@ def cache_bound() -> int:
     return int(default)
 
 
-def report(tally: Tally, seconds: float, alive: bool, cache_size: int) -> str:
+def stored_conversations(database_url: str) -> int:
+    """How many conversations the run left in the tracker store."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(
+                sa.text("SELECT COUNT(DISTINCT sender_id) FROM events")).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def plateau(rss: List[float]) -> str:
+    """RSS growth over the second half of the run (after the cache has filled)."""
+    half = rss[len(rss) // 2:]
+    if len(half) < 2:
+        return ""
+    return (f"; second half of the run: {half[0]:.0f} -> {half[-1]:.0f} MB "
+            f"({half[-1] - half[0]:+.0f} MB, max {max(half):.0f})")
+
+
+def report(tally: Tally, seconds: float, alive: bool, cache_size: int,
+           conversations: int, command: str) -> str:
     rows = "\n".join(f"| {key} | {n} |" for key, n in sorted(tally.statuses.items()))
     rss = ", ".join(f"{v:.0f}" for v in tally.rss)
     return (
@@ -181,10 +206,11 @@ def report(tally: Tally, seconds: float, alive: bool, cache_size: int) -> str:
         f"- socket messages without an answer: **{tally.unanswered}**; "
         f"connections dropped by the server: {tally.socket_drops}\n"
         f"- Rasa server alive at the end: {'yes' if alive else '**no**'}\n"
-        f"- Rasa RSS (MB) at each tenth of the run: {rss} "
-        f"(tracker cache bound: {cache_size} conversations; the run uses "
-        "more conversations than that)\n\n"
-        "Reproduce: `make fuzz` (or `.venv/bin/python -m scripts.fuzz --requests 10200`).\n"
+        f"- Rasa RSS (MB) at {len(tally.rss) - 1} even steps of the run: {rss}"
+        f"{plateau(tally.rss)}\n"
+        f"- conversations stored: {conversations} (tracker cache bound: {cache_size} "
+        "conversations kept in memory)\n\n"
+        f"Reproduce: `{command}`.\n"
     )
 
 
@@ -193,17 +219,24 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--requests", type=int, default=10_200)
     parser.add_argument("--concurrency", type=int, default=6)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--senders", type=int, default=400,
+                        help="REST conversations per client (more: more than the cache holds)")
+    parser.add_argument("--samples", type=int, default=10, help="RSS readings over the run")
     parser.add_argument("--out", default=str(ROOT / "docs" / "fuzz.md"))
     args = parser.parse_args(argv)
+    given = sys.argv[1:] if argv is None else argv
+    command = ".venv/bin/python -m scripts.fuzz " + " ".join(given) if given else "make fuzz"
     fake, fake_server = start_fake()
     env: Dict[str, str] = twilio_env(fake)
     with tempfile.TemporaryDirectory(prefix="fuzz-") as tmp:
         servers = start(Path(tmp), True, "fuzz-token", True, **env)
         try:
             began = time.monotonic()
-            tally = asyncio.run(run(servers, args.requests, args.concurrency, args.seed))
+            tally = asyncio.run(run(servers, args.requests, args.concurrency, args.seed,
+                                    args.senders, args.samples))
             alive = servers.processes[-1].poll() is None
-            text = report(tally, time.monotonic() - began, alive, cache_bound())
+            text = report(tally, time.monotonic() - began, alive, cache_bound(),
+                          stored_conversations(servers.database_url), command)
         finally:
             servers.stop()
             fake_server.shutdown()

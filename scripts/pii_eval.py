@@ -24,6 +24,24 @@ from scripts.servers import ROOT
 
 SETS = ROOT / "eval" / "pii"
 KINDS = ("name", "address", "date", "phone", "email")
+HELD_OUT = ("test_pii", "test2_pii")
+NOTES = """\
+How the sets were used:
+
+- **Held out** (`test_pii`, `test2_pii`): written blind by helpers who saw neither the
+  masker nor the other sets, and never tuned on. Only their totals are read; no miss was
+  looked at. `tests/test_pii.py` gates both (recall at least 0.90, a margin under the target).
+- **Dev** (`dev_pii` to `dev4_pii`): written the same way, but their misses were read
+  while tuning, so they flatter. `dev4_pii` scored 0.954 before it was read, on the masker
+  it was then used to tune.
+- **Before issue 14** the masker (regular expressions for phones, e-mails, dates with a
+  year and "my name is ...") scored 0.319 on `test_pii` (name 0.086, address 0.000,
+  date 0.435, phone 0.910).
+
+Target: recall of at least 0.95 on the held-out sets. The known gaps are street addresses
+with numbered roads ("County Rd K", "US-40"), and lower-case names with no cue
+("can i bring tanisha").
+"""
 
 
 @dataclass
@@ -90,7 +108,7 @@ def report(scores: Dict[str, Score]) -> str:
         outside = s.masked_outside / s.masked_chars if s.masked_chars else 0.0
         lines.append(f"| {name} | {per_kind} | **{s.recall():.3f}** | "
                      f"{s.clean_changed}/{s.clean_messages} | {outside:.1%} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n\n" + NOTES
 
 
 def main(argv: Optional[List[str]] = None) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -82,3 +84,53 @@ def test_engine_is_created_lazily_from_the_settings(settings_env, tmp_path: Path
     finally:
         db.get_engine().dispose()
         db.set_engine(None)
+
+
+@pytest.fixture
+def open_umask():
+    """Run as if started with a permissive umask (022), whatever the test runner had."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_a_new_database_and_its_folder_are_readable_by_this_user_only(tmp_path: Path,
+                                                                       open_umask):
+    path = tmp_path / "var" / "clinic.db"
+    engine = db.make_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:  # WAL: writes create -wal and -shm beside the file
+        connection.execute(text("CREATE TABLE t (x TEXT)"))
+        connection.execute(text("INSERT INTO t VALUES ('a transcript')"))
+        wal = [p for p in path.parent.iterdir() if p.name != "clinic.db"]
+        assert wal and all(_mode(p) == 0o600 for p in wal)
+    assert _mode(path.parent) == 0o700
+    assert _mode(path) == 0o600
+    engine.dispose()
+
+
+def test_an_existing_database_open_to_others_is_narrowed(tmp_path: Path, open_umask, caplog):
+    path = tmp_path / "clinic.db"
+    path.touch()
+    path.chmod(0o644)
+    db.make_engine(f"sqlite:///{path}").dispose()
+    assert _mode(path) == 0o600
+    assert "narrowed to 600" in caplog.text
+
+
+def test_the_conversation_store_narrows_its_sqlite_file_too(tmp_path: Path, open_umask):
+    from addons.tracker_store import CachedSQLTrackerStore
+
+    path = tmp_path / "rasa.db"
+    CachedSQLTrackerStore(dialect="sqlite", db=str(path)).engine.dispose()
+    assert _mode(path) == 0o600
+
+
+def test_memory_databases_touch_no_file(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    db.make_engine("sqlite://").dispose()
+    db.make_engine("sqlite:///:memory:").dispose()
+    assert list(tmp_path.iterdir()) == []

@@ -7,9 +7,10 @@ import pytest
 from console.pii import mask_text, scrub_for_training
 from scripts import build_name_lexicon, pii_eval
 
-# Held-out set (eval/pii/test_pii.yml, never tuned on) measured 0.943 when this was set;
-# the gate keeps a margin for the noise of small changes.
+# Held-out sets (eval/pii/test_pii.yml and test2_pii.yml, never tuned on) measured 0.953
+# and 0.967 when this was set; the gate keeps a margin for the noise of small changes.
 RECALL_GATE = 0.90
+HELD_OUT = [f"{name}.yml" for name in pii_eval.HELD_OUT]
 
 
 @pytest.mark.parametrize("text,masked", [
@@ -18,6 +19,19 @@ RECALL_GATE = 0.90
     ("my daughter Keisha will drive me", "my daughter [name] will drive me"),
     ("Mrs. O'Neill here", "Mrs. [name] here"),
     ("thanks, Margaret", "thanks, [name]"),
+    ("hey its bob again, call me back", "hey its [name] again, call me back"),
+    ("this is kayla m", "this is [name]"),
+    ("this is long, sorry", "this is long, sorry"),
+    ("Dear Dr. van der Berg, thank you", "Dear Dr. [name], thank you"),
+    ("RN Kowalski for pt Okafor, Chidinma", "RN [name] for pt [name]"),
+    ("I am Trần Thị Hoa, from Hue", "I am [name], from Hue"),
+    ("my Lola, Perpetua Dimaculangan, is 85", "my [name], [name], is 85"),
+    ("appointment 23.04 please", "appointment [date] please"),
+    ("took 23.04 mg", "took 23.04 mg"),
+    ("can we do 11/10", "can we do [date]"),
+    ("pain 9/10 today", "pain 9/10 today"),
+    ("born 9 February 1938", "born [date]"),
+    ("We're at 1455 E. Linden St. I'm Graham.", "We're at [address] I'm [name]."),
     ("see you then - Tom", "see you then - [name]"),
     ("Robert de la Cruz", "[name]"),
     ("I live at 22 oak street in the back", "I live at [address] in the back"),
@@ -60,11 +74,12 @@ def test_the_name_list_matches_the_pinned_packages() -> None:
     assert build_name_lexicon.OUT.read_text(encoding="utf-8") == built
 
 
-def test_masking_recall_on_the_held_out_set() -> None:
+@pytest.mark.parametrize("held_out", HELD_OUT)
+def test_masking_recall_on_the_held_out_sets(held_out: str) -> None:
     """Measured on messages written blind and never tuned on; see docs/privacy.md.
 
     (The message shows no misses: reading them would make the set a tuning set.)
     """
-    score = pii_eval.score(pii_eval.SETS / "test_pii.yml")
+    score = pii_eval.score(pii_eval.SETS / held_out)
     assert score.recall() >= RECALL_GATE, f"recall {score.recall():.3f}"
     assert score.clean_changed <= 8

@@ -14,7 +14,8 @@ from rasa.shared.core.events import (
     UserUttered,
 )
 
-from addons.tracker_store import CachedSQLTrackerStore, database_url_settings, read_tracker
+from addons.tracker_sql import database_url_settings
+from addons.tracker_store import CachedSQLTrackerStore, read_tracker
 
 DOMAIN = Domain.from_dict({"intents": ["greet"], "responses": {"utter_hi": [{"text": "hi"}]}})
 

@@ -3,7 +3,8 @@
 The instruction (911, the urgent line, the crisis line) reaches the patient before the alert
 action runs, so a hung, stopped or failing action server used to leave a patient told to
 call 911 with no alert in the staff queue. After every turn that gave a red-flag
-instruction on the rules' evidence, the channel records the alert itself, from the same
+instruction on the rules' evidence, or followed a check-in's "yes" to its red-flag question,
+the channel records the alert itself, from the same
 evidence the action uses, through the same once-per-message store (when the action stored
 it, this finds that row: no duplicate) and, if the database fails too, the spool.
 """
@@ -18,14 +19,16 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from actions.alert_spool import save_alert
+from actions.checkin_answers import CHECKIN_EVIDENCE
 from actions.config import Settings
 from actions.conversation import MessageContext, message_id_of
 from actions.redact import sender_tag
+from addons.channels.checkin_guard import checkin_yes
+from addons.nlu.safety_marks import URGENT_INTENT
 
 logger = logging.getLogger(__name__)
 
 LEVELS = ("emergency", "crisis", "urgent")
-URGENT_INTENT = "urgent_symptom"
 
 
 def latest_message(tracker: Optional[DialogueStateTracker]) -> Optional[UserUttered]:
@@ -36,11 +39,16 @@ def latest_message(tracker: Optional[DialogueStateTracker]) -> Optional[UserUtte
     return None
 
 
-def alert_for(message: UserUttered) -> Optional[Dict[str, Any]]:
-    """The level and evidence of a red flag the rules found in ``message`` (None if none)."""
+def alert_for(tracker: DialogueStateTracker, message: UserUttered) -> Optional[Dict[str, Any]]:
+    """The level and evidence of the red flag in ``message``, the latest one (None if none).
+
+    The rules' evidence for a red flag in words, or a check-in's "yes" (urgent, as the
+    alert action files it: the instruction covers every red flag).
+    """
     data = message.parse_data or {}
     if (data.get("intent") or {}).get("name") != URGENT_INTENT:  # no instruction was given
-        return None
+        return ({"level": "urgent", "red_flag": dict(CHECKIN_EVIDENCE)}
+                if checkin_yes(tracker) else None)
     red_flag = dict(data.get("red_flag") or {})  # type: ignore[call-overload]
     if not red_flag.get("evidence"):
         return None
@@ -55,7 +63,7 @@ async def record_missed_alert(tracker: Optional[DialogueStateTracker], channel: 
                               settings: Settings) -> Optional[str]:
     """After a turn: make sure of the alert its red flag called for; the outcome, or None."""
     message = latest_message(tracker)
-    found = alert_for(message) if message is not None and tracker is not None else None
+    found = alert_for(tracker, message) if message is not None and tracker is not None else None
     if found is None or message is None or tracker is None:
         return None
     context = MessageContext(
@@ -78,7 +86,7 @@ def ensure_alert(tracker: Optional[DialogueStateTracker], channel: str,
                  settings: Settings) -> None:
     """Start :func:`record_missed_alert` in the background when the turn gave an instruction."""
     message = latest_message(tracker)
-    if message is None or alert_for(message) is None:
+    if tracker is None or message is None or alert_for(tracker, message) is None:
         return
     task = asyncio.get_running_loop().create_task(
         record_missed_alert(tracker, channel, settings))

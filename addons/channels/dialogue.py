@@ -6,7 +6,8 @@
   them (Rasa's ``ConversationPaused``) -- except red flags: the safety instruction and the
   staff alert run even while paused, because a patient waiting for staff can still be
   in danger. The same safety net covers any turn where a red flag went unanswered, e.g.
-  when an active form's validation failed because the action server was down.
+  when an active form's validation failed because the action server was down, or a "yes"
+  to a check-in's red-flag question could not be read there (``checkin_guard``).
 - A turn that raised (an action server that hung past Rasa's action timeout, say) is not
   saved by Rasa; its patient message is saved anyway (``CachedSQLTrackerStore.salvage``).
 - Staff replies posted while the patient was away are found here, so channels that cannot
@@ -26,13 +27,14 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from actions.redact import sender_tag
 from actions.staff import STAFF_REPLY_KEY
+from addons.channels.checkin_guard import checkin_yes
+from addons.nlu.safety_marks import URGENT_INTENT
 from addons.tracker_store import cached_store, read_tracker
 
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[UserMessage], Awaitable[Any]]
 
-URGENT_INTENT = "urgent_symptom"
 INSTRUCTION = "utter_urgent_symptom"
 # Run in this order for a red flag the dialogue did not answer (as the rule does otherwise),
 # then listen again so the rules see the usual state on the next message.
@@ -73,10 +75,10 @@ def staff_replies(sender_id: str, messages: List[BotUttered]) -> List[Dict[str, 
 
 
 def red_flag_unanswered(tracker: Optional[DialogueStateTracker]) -> bool:
-    """True if the latest message is a red flag and no instruction followed it."""
+    """True if no instruction followed the latest message, a red flag in words or a "yes"."""
     if tracker is None or not tracker.latest_message:
         return False
-    if tracker.latest_message.intent.get("name") != URGENT_INTENT:
+    if tracker.latest_message.intent.get("name") != URGENT_INTENT and not checkin_yes(tracker):
         return False
     for event in reversed(tracker.events):
         if isinstance(event, UserUttered):

@@ -200,7 +200,7 @@ class RedFlagGuard(GraphComponent):
         self._crisis_floor = float(settings["crisis_level_floor"])
         self._veto = float(settings["classifier_veto"])
         self._veto_crisis = float(settings["classifier_veto_crisis"])
-        self._detector: Optional[RedFlagDetector] = None
+        self._detectors: List[Tuple[Any, RedFlagDetector]] = []  # (vocab, detector)
 
     @classmethod
     def create(
@@ -213,10 +213,18 @@ class RedFlagGuard(GraphComponent):
         """Create the component (nothing to train)."""
         return cls(config)
 
-    def _detect(self, model: SpacyModel) -> RedFlagDetector:
-        if self._detector is None:
-            self._detector = RedFlagDetector.from_file(model.model.vocab)
-        return self._detector
+    def _detect(self, doc: Any) -> RedFlagDetector:
+        """The detector for the document's vocabulary; the newest two are kept.
+
+        The pipeline may have been loaded again since (``addons.nlu.spacy_bounded``).
+        """
+        vocab = doc.vocab
+        for known, detector in self._detectors:
+            if known is vocab:
+                return detector
+        detector = RedFlagDetector.from_file(vocab)
+        self._detectors = [(vocab, detector), *self._detectors][:2]
+        return detector
 
     def process(self, messages: List[Message], model: SpacyModel) -> List[Message]:
         """Assess every message and route red flags to ``urgent_symptom``."""
@@ -224,7 +232,7 @@ class RedFlagGuard(GraphComponent):
             doc = message.get(SPACY_DOC)
             if doc is None:
                 continue
-            assessment = self._detect(model).assess(doc)
+            assessment = self._detect(doc).assess(doc)
             message.set("red_flag", assessment.as_dict(), add_to_output=True)
             intent = (message.get("intent") or {}).get("name")
             spanish = assessment.spanish or intent == SPANISH_INTENT
@@ -290,7 +298,7 @@ class RedFlagGuard(GraphComponent):
             if {f.suppressed_by for f in assessment.suppressed} <= OPEN_SUPPRESSIONS:
                 return confidence < self._over_rules
             return not several_parts(doc) or confidence < self._over_denial
-        cue = self._detect(model).message_cue(doc)
+        cue = self._detect(doc).message_cue(doc)
         if cue is None:
             return False
         message.set("red_flag", {**(message.get("red_flag") or {}), "cue": cue},
