@@ -19,9 +19,9 @@ export PYTHONHASHSEED := 0
 
 # What the trained model depends on (runtime-only code such as the channel is not listed).
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
-                $(wildcard addons/nlu/*.py) addons/policies.py addons/nlu/minilm/tokenizer.json addons/text.py addons/shorthand.yml $(SPACY)/meta.json
+                $(wildcard addons/nlu/*.py) addons/policies.py addons/nlu/minilm/tokenizer.json clinic/text.py clinic/shorthand.yml $(SPACY)/meta.json
 
-.PHONY: help install spacy train migrate web run test lint eval bench fuzz faults reload adopt-reviewed clean lock
+.PHONY: help install spacy train migrate web run test test-fast lint eval bench fuzz faults reload adopt-reviewed settings-table clean lock
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -65,6 +65,11 @@ test: $(MODEL) $(WIDGET) lint ## Everything: lint, data validation, unit + HTTP 
 	$(PY) -m pytest
 	scripts/test_stories.sh
 
+test-fast: $(STAMP) ## The fast lane: lint + unit tests, no servers, browser or model (under a minute)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(PY) -m pytest -m "not server and not model" -q
+
 eval: $(MODEL) ## Held-out NLU evaluation + TF-IDF baseline -> docs/evaluation.md; masking recall -> docs/privacy.md
 	$(PY) -m scripts.evaluate
 	$(PY) -m scripts.pii_eval
@@ -83,6 +88,9 @@ reload: $(STAMP) ## Train aside (var/models-next/) and load the new model into t
 
 adopt-reviewed: $(STAMP) ## Show what the console's export changes; YES=1 copies it into data/nlu/
 	$(PY) -m scripts.adopt_reviewed $(if $(YES),--yes)
+
+settings-table: $(STAMP) ## Regenerate README.md's configuration table from clinic/settings/declared.py
+	$(PY) -m scripts.settings_table --write
 
 lock: ## Re-pin requirements.lock from requirements.in (needs network to PyPI)
 	rm -rf .lockenv && $$(scripts/bootstrap_venv.sh --print-python) -m venv .lockenv

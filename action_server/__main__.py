@@ -12,7 +12,7 @@ import os
 import sys
 from typing import List, Optional
 
-from actions.config import get_settings
+from clinic.settings import get_settings
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -16,7 +16,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.bearer import bearer_matches
+from clinic.bearer import bearer_matches
 
 OPEN_PATHS = frozenset({"/health"})
 

@@ -2,7 +2,7 @@
 
 Rasa's form asks the questions (``utter_ask_<slot>`` in ``data/responses/scheduling.yml``);
 this action decides what each message fills (``get_extraction_events``, see
-``actions.appointment_turn``) and checks it (``validate_<slot>``). An answer that can't be
+``clinic.booking.turn``) and checks it (``validate_<slot>``). An answer that can't be
 used gets a re-ask that says why; after three in a row the form ends and the patient is
 offered the clinic's phone (``action_finish_appointment``).
 """
@@ -15,11 +15,13 @@ from typing import Any, Dict, List, Optional
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions import form_answers as answers
-from actions.appointment_slots import (
+from actions.conversation import latest_user_text
+from actions.form_failures import count_failure
+from clinic.booking import form_answers as answers
+from clinic.booking.slots import (
     ANSWERS,
     CONFIRMED,
     CONTACT,
@@ -34,14 +36,19 @@ from actions.appointment_slots import (
     PHONE,
     PHONE_DISPLAY,
     REASON,
-    REQUESTED,
     TIMES,
 )
-from actions.appointment_turn import Turn, extract, read_name, read_phone, read_times
-from actions.config import get_settings
-from actions.form_failures import count_failure
+from clinic.booking.turn import Turn, extract, read_name, read_phone, read_times
+from clinic.settings import get_settings
 
 Slots = Dict[str, Any]
+
+
+def turn_of(tracker: Tracker) -> Turn:
+    """The booking turn of the tracker's latest message (the patient's own words)."""
+    return Turn.of(latest_user_text(tracker), tracker.latest_message or {},
+                   tracker.get_slot(REQUESTED_SLOT), tracker.get_latest_input_channel() or "",
+                   tracker.sender_id)
 
 
 def accepted(tracker: Tracker, slot: str, values: Slots) -> Slots:
@@ -49,7 +56,7 @@ def accepted(tracker: Tracker, slot: str, values: Slots) -> Slots:
 
     The failure count restarts; a correction of an earlier answer leads back to the read-back.
     """
-    if tracker.get_slot(REQUESTED) == slot:
+    if tracker.get_slot(REQUESTED_SLOT) == slot:
         return {**values, FAILURES: 0}
     return {**values, CONFIRMED: None, FIELD: None}
 
@@ -57,7 +64,7 @@ def accepted(tracker: Tracker, slot: str, values: Slots) -> Slots:
 def rejected(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str,
              response: str) -> Slots:
     """Say what is wrong and ask again; the third failure in a row ends the form."""
-    if tracker.get_slot(REQUESTED) != slot:
+    if tracker.get_slot(REQUESTED_SLOT) != slot:
         return {slot: None}  # never keep a half-understood correction: ask for it again
     return count_failure(dispatcher, tracker, slot, response, FAILURES, OUTCOME)
 
@@ -84,14 +91,14 @@ class ValidateAppointmentForm(FormValidationAction):
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        """Which of the open questions this message answers (``actions.appointment_turn``).
+        """Which of the open questions this message answers (``clinic.booking.turn``).
 
         One pass over the message for every slot, instead of rasa-sdk's ``extract_<slot>``
         method per slot (each would re-read the same corrections).
         """
         slots = await self.required_slots(self.domain_slots(domain), dispatcher, tracker,
                                           domain)
-        found = extract(slots, Turn.of(tracker))
+        found = extract(slots, turn_of(tracker))
         tracker.slots.update(found)
         return [SlotSet(slot, value) for slot, value in found.items()]
 
@@ -108,7 +115,7 @@ class ValidateAppointmentForm(FormValidationAction):
     def validate_appointment_phone(self, value: Any, dispatcher: CollectingDispatcher,
                                    tracker: Tracker, domain: DomainDict) -> Slots:
         """A callable number in the clinic's regions, stored as E.164."""
-        result = read_phone(replace(Turn.of(tracker), text=str(value or "")),
+        result = read_phone(replace(turn_of(tracker), text=str(value or "")),
                             get_settings().scheduling)
         if result.e164 is None:
             return rejected(dispatcher, tracker, PHONE, f"utter_invalid_phone_{result.error}")
@@ -125,7 +132,7 @@ class ValidateAppointmentForm(FormValidationAction):
     def validate_appointment_reason(self, value: Any, dispatcher: CollectingDispatcher,
                                     tracker: Tracker, domain: DomainDict) -> Slots:
         """Kyphoplasty, vertebroplasty or not sure."""
-        answer = answers.read_procedure(str(value or ""), Turn.of(tracker).procedures)
+        answer = answers.read_procedure(str(value or ""), turn_of(tracker).procedures)
         if answer.value is None:
             return rejected(dispatcher, tracker, REASON, "utter_invalid_reason")
         return accepted(tracker, REASON, {REASON: answer.value})
@@ -133,7 +140,7 @@ class ValidateAppointmentForm(FormValidationAction):
     def validate_appointment_contact(self, value: Any, dispatcher: CollectingDispatcher,
                                      tracker: Tracker, domain: DomainDict) -> Slots:
         """Phone, text or either; "no" ends the form (nobody could get back to them)."""
-        answer = answers.read_contact(str(value or ""), Turn.of(tracker).intent)
+        answer = answers.read_contact(str(value or ""), turn_of(tracker).intent)
         if answer.value == answers.DECLINED:
             return {CONTACT: None, OUTCOME: DECLINED_CONTACT}
         if answer.value is None:
@@ -144,7 +151,7 @@ class ValidateAppointmentForm(FormValidationAction):
                                        tracker: Tracker, domain: DomainDict) -> Slots:
         """Yes sends the request; a change asks which answer (or goes straight to it)."""
         text = str(value or "")
-        answer = answers.read_confirmation(text, Turn.of(tracker).intent)
+        answer = answers.read_confirmation(text, turn_of(tracker).intent)
         if answer.value == answers.YES:
             return {CONFIRMED: True, FAILURES: 0}
         if answer.value == answers.CHANGE:

@@ -2,7 +2,7 @@
 
 The worker starts it with the external intent ``EXTERNAL_followup_checkin`` (entities
 ``followup_checkin_id``, ``followup_procedure``, ``followup_day``; see
-``actions.checkin_sender``). Rules in ``data/rules/followups.yml``:
+``clinic.followups.checkin_sender``). Rules in ``data/rules/followups.yml``:
 ``action_start_checkin`` -> ``checkin_form`` (pain 0-10, then yes/no to the red flags)
 -> for a "yes", the safety instruction and ``action_raise_staff_alert`` -> then
 ``action_finish_checkin`` stores the answers and thanks the patient.
@@ -16,11 +16,14 @@ from typing import Any, Dict, List, Optional
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.checkin_answers import (
+from actions.conversation import latest_user_text, message_context
+from actions.form_failures import GAVE_UP, cleared, count_failure
+from clinic.db import run_in_thread
+from clinic.followups.checkin_answers import (
     CLEAR,
     EXTERNAL_INTENT,
     FLAGGED,
@@ -33,18 +36,14 @@ from actions.checkin_answers import (
     read_pain,
     read_red_flag,
 )
-from actions.checkin_sender import CHECKIN_ENTITY
-from actions.checkin_store import Recorded, record_answers
-from actions.conversation import latest_user_text, message_context
-from actions.db import run_in_thread
-from actions.form_failures import GAVE_UP, count_failure
-from actions.redact import sender_tag
-from addons.text import clean
+from clinic.followups.checkin_sender import CHECKIN_ENTITY
+from clinic.followups.checkin_store import Recorded, record_answers
+from clinic.privacy import sender_tag
+from clinic.text import clean
 
 logger = logging.getLogger(__name__)
 
 FORM = "checkin_form"
-REQUESTED = "requested_slot"
 CHECKIN_ID, PROCEDURE, DAY = "checkin_id", "checkin_procedure", "checkin_day"
 FAILURES, OUTCOME = "checkin_failures", "checkin_outcome"
 OPEN = "checkin_open"  # carried into a new session: a late reply reopens the check-in
@@ -56,7 +55,7 @@ Slots = Dict[str, Any]
 
 def reset_events() -> List[EventType]:
     """Clear the check-in form's answers (a later check-in starts afresh)."""
-    return [SlotSet(slot, None) for slot in FORM_SLOTS] + [SlotSet(OPEN, False)]
+    return [*cleared(FORM_SLOTS), SlotSet(OPEN, False)]
 
 
 def turn_of(tracker: Tracker) -> CheckinTurn:
@@ -77,7 +76,7 @@ def turn_of(tracker: Tracker) -> CheckinTurn:
             break
         raised = raised or name == URGENT_INTENT
     text = "" if intent == EXTERNAL_INTENT else clean(latest_user_text(tracker))[:500]
-    return CheckinTurn(text=text, intent=intent, requested=tracker.get_slot(REQUESTED),
+    return CheckinTurn(text=text, intent=intent, requested=tracker.get_slot(REQUESTED_SLOT),
                        after_listen=not other_action,
                        red_flag_raised=raised,
                        red_flag_answered=tracker.get_slot(RED_FLAG) is not None)
@@ -106,7 +105,7 @@ class ValidateCheckinForm(FormValidationAction):
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        """What this message answers (``actions.checkin_answers.extract``)."""
+        """What this message answers (``clinic.followups.checkin_answers.extract``)."""
         return [SlotSet(slot, value) for slot, value in extract(turn_of(tracker)).items()]
 
     def validate_checkin_pain(self, value: Any, dispatcher: CollectingDispatcher,
@@ -152,7 +151,7 @@ class ActionStartCheckin(Action):
         day = found.get("followup_day") or ""
         dispatcher.utter_message(response="utter_checkin_intro", checkin_procedure=procedure,
                                  checkin_day=day)
-        return [*reset_events(), SlotSet(OPEN, True), SlotSet(REQUESTED, None),
+        return [*reset_events(), SlotSet(OPEN, True), SlotSet(REQUESTED_SLOT, None),
                 SlotSet(CHECKIN_ID, found.get(CHECKIN_ENTITY)), SlotSet(PROCEDURE, procedure),
                 SlotSet(DAY, day)]
 

@@ -9,8 +9,8 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.config import get_settings
-from actions.knowledge import FAQ_INTENT, faq_title, ranked_faq_keys, response_text
+from clinic.content.knowledge import FAQ_INTENT, faq_title, ranked_faq_keys, response_text
+from clinic.settings import get_settings
 
 
 class ActionSuggestTopics(Action):

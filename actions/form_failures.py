@@ -1,10 +1,11 @@
-"""Counting unusable answers in a form: re-ask twice, then end the form (shared helper)."""
+"""Shared form helpers: count unusable answers (re-ask twice, then end), clear slots."""
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, Iterable, List
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 MAX_FAILURES = 3  # the third unusable answer in a row ends the form
@@ -19,3 +20,8 @@ def count_failure(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str,
         return {slot: None, failures_slot: failures, outcome_slot: GAVE_UP}
     dispatcher.utter_message(response=response)
     return {slot: None, failures_slot: failures}
+
+
+def cleared(slots: Iterable[str]) -> List[EventType]:
+    """Events that empty the given slots."""
+    return [SlotSet(slot, None) for slot in slots]

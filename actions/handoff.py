@@ -2,7 +2,7 @@
 
 While paused, Rasa stores the patient's messages without answering them (red flags are
 still answered: see ``addons/channels/dialogue.py``). Staff reply and resume the bot with
-``python -m actions.staff_cli`` (or the review console), which use Rasa's HTTP API.
+``python -m clinic staff`` (or the review console), which use Rasa's HTTP API.
 """
 
 from __future__ import annotations
@@ -16,17 +16,19 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.config import get_settings
-from actions.conversation import MessageContext, last_patient_words, message_context
-from actions.db import run_in_thread
-from actions.models import HandoffRequest, utcnow
-from actions.notifier import handoff_payload
-from actions.outbox import record_once
-from actions.redact import sender_tag
+from actions.conversation import last_patient_words, message_context
+from clinic.db import run_in_thread
+from clinic.delivery.notifier import handoff_payload
+from clinic.delivery.outbox import record_once
+from clinic.messages import MessageContext
+from clinic.models import HandoffRequest, utcnow
+from clinic.privacy import sender_tag
+from clinic.settings import get_settings
+from clinic.vocabulary import HANDOFF_INTENT
 
 logger = logging.getLogger(__name__)
 
-ASKED_INTENT = "request_human"
+ASKED_INTENT = HANDOFF_INTENT
 
 
 def record_handoff(

@@ -18,25 +18,23 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.alert_spool import save_alert
-from actions.checkin_answers import CHECKIN_EVIDENCE, FLAGGED
-from actions.checkin_answers import RED_FLAG as CHECKIN_RED_FLAG
-from actions.config import get_settings
 from actions.conversation import message_context
-from actions.db import run_in_thread
-from actions.redact import sender_tag
+from clinic.db import run_in_thread
+from clinic.followups.checkin_answers import CHECKIN_EVIDENCE, FLAGGED
+from clinic.followups.checkin_answers import RED_FLAG as CHECKIN_RED_FLAG
+from clinic.privacy import sender_tag
+from clinic.safety.alert_spool import save_alert
+from clinic.safety.alerts import LEVEL_ENTITY, LEVELS, guard_level
+from clinic.settings import get_settings
 
 logger = logging.getLogger(__name__)
-
-LEVELS = ("emergency", "crisis", "urgent")
-LEVEL_ENTITY = "red_flag_level"
 
 
 def red_flag_level(tracker: Tracker) -> str:
     """The level the guard set on the latest message (slot as a backup; urgent if unknown)."""
-    for entity in (tracker.latest_message or {}).get("entities") or []:
-        if entity.get("entity") == LEVEL_ENTITY and entity.get("value") in LEVELS:
-            return str(entity["value"])
+    level = guard_level((tracker.latest_message or {}).get("entities") or [])
+    if level is not None:
+        return level
     slot = tracker.get_slot(LEVEL_ENTITY)
     return str(slot) if slot in LEVELS else "urgent"
 

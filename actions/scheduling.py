@@ -16,7 +16,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.appointment_slots import (
+from actions.form_failures import GAVE_UP, cleared
+from clinic.booking.appointments import AppointmentDetails, store_request
+from clinic.booking.form_answers import BY_PHONE_OR_TEXT, NOT_SURE
+from clinic.booking.slots import (
     CONFIRMED,
     CONTACT,
     DATES,
@@ -27,15 +30,12 @@ from actions.appointment_slots import (
     PHONE_DISPLAY,
     REASON,
     TIMES,
-    reset_events,
+    reset_slots,
 )
-from actions.appointments import AppointmentDetails, store_request
-from actions.config import get_settings
-from actions.db import run_in_thread
-from actions.form_answers import BY_PHONE_OR_TEXT, NOT_SURE
-from actions.form_failures import GAVE_UP
-from actions.models import utcnow
-from actions.redact import sender_tag
+from clinic.db import run_in_thread
+from clinic.models import utcnow
+from clinic.privacy import sender_tag
+from clinic.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -87,13 +87,13 @@ class ActionFinishAppointment(Action):
         outcome = tracker.get_slot(OUTCOME)
         if outcome == GAVE_UP:
             dispatcher.utter_message(response="utter_appointment_gave_up")
-            return reset_events(keep_answers=True)
+            return cleared(reset_slots(keep_answers=True))
         if outcome == DECLINED_CONTACT:
             dispatcher.utter_message(response="utter_appointment_declined_contact")
-            return reset_events()
+            return cleared(reset_slots())
         if tracker.get_slot(CONFIRMED) is not True:
             dispatcher.utter_message(response="utter_appointment_cancelled")
-            return reset_events()
+            return cleared(reset_slots())
         tag = sender_tag(tracker.sender_id)
         try:
             stored = await run_in_thread(store_request, details_from(tracker))
@@ -113,7 +113,7 @@ class ActionFinishAppointment(Action):
         else:
             response = "utter_appointment_submitted"
         dispatcher.utter_message(response=response, **values)
-        return reset_events()
+        return cleared(reset_slots())
 
 
 class ActionCancelAppointment(Action):
@@ -128,4 +128,4 @@ class ActionCancelAppointment(Action):
     ) -> List[EventType]:
         """Confirm the cancellation and clear the form."""
         dispatcher.utter_message(response="utter_appointment_cancelled")
-        return reset_events()
+        return cleared(reset_slots())

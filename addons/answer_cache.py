@@ -1,6 +1,6 @@
 """The answer texts staff edited in the review console, as the bot's NLG sees them.
 
-The newest revision of every edited response (``console.answers.latest_texts``) is read
+The newest revision of every edited response (``clinic.content.answers.latest_texts``) is read
 from the project database at most once every ``answers_refresh_seconds`` (15 s by default),
 in a worker thread, one refresh at a time. A reply waits at most ``wait_seconds`` for a
 refresh; if the database cannot be read, the last known texts stay in use (the domain's
@@ -15,11 +15,11 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Dict, Mapping, Optional
 
-from actions.db import run_in_thread
+from clinic.db import run_in_thread
+from clinic.vocabulary import SMS_CHANNEL
 
 logger = logging.getLogger(__name__)
 
-SMS_CHANNEL = "twilio"
 
 
 @dataclass(frozen=True)
@@ -41,8 +41,8 @@ Loader = Callable[[], Mapping[str, RevisedText]]
 
 def load_from_database() -> Dict[str, RevisedText]:
     """The newest revision of every edited response, from the project database."""
-    from actions.db import session_scope
-    from console.answers import latest_texts
+    from clinic.content.answers import latest_texts
+    from clinic.db import session_scope
 
     with session_scope() as session:
         return {name: RevisedText(chat, sms) for name, (chat, sms) in

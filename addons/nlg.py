@@ -17,9 +17,9 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from actions.config import get_settings
 from addons.answer_cache import AnswerCache
-from addons.placeholders import configured_values
+from clinic.content.placeholders import configured_values
+from clinic.settings import get_settings
 
 CHECK_PREFIX = "utter_safety_check_"
 CHECK_LEVELS = ("emergency", "urgent", "crisis")
@@ -30,7 +30,7 @@ class ClinicNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
 
     Enabled in ``endpoints.yml`` (``nlg: type: addons.nlg.ClinicNaturalLanguageGenerator``).
     Slot values win over clinic values of the same name; keyword arguments win over both.
-    An edited answer (``console.answers``) replaces the text of the domain variant Rasa
+    An edited answer (``clinic.content.answers``) replaces the text of the domain variant Rasa
     picks (its SMS text on the ``twilio`` channel, if written); buttons, images, custom
     payloads and metadata stay the domain's.
     """

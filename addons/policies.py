@@ -10,7 +10,7 @@ patient messages, started from the slots and active form in force at that point:
 - the memoization policy remembers whole training stories (``max_history`` unset), none
   longer than a few messages, so a longer conversation never matches one either way.
 
-So the prediction is the same as from the whole conversation; ``tests/test_policies.py``
+So the prediction is the same as from the whole conversation; ``tests/model/test_policies.py``
 checks both conditions on the training data and compares the two on long conversations.
 ``config.yml`` names these classes (changing them means retraining).
 """

@@ -8,7 +8,7 @@ from typing import Any, Coroutine, Dict, Iterable, List, Optional, TypeVar
 from rasa.shared.core.events import Event
 from sqlalchemy.engine import Engine
 
-from actions.db import private_sqlite_file, sqlite_pragmas
+from clinic.db import private_sqlite_file, sqlite_pragmas
 
 Result = TypeVar("Result")
 
@@ -30,7 +30,7 @@ def database_url_settings(url: Optional[str] = None) -> Dict[str, Any]:
     """``SQLTrackerStore`` connection settings for ``url`` (default: ``DATABASE_URL``)."""
     from sqlalchemy.engine import make_url
 
-    from actions.config import get_settings
+    from clinic.settings import get_settings
 
     parsed = make_url(url or get_settings().database_url)
     return {

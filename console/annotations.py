@@ -2,12 +2,11 @@
 
 The message is read from Rasa's ``events`` table (a ``user`` event of the conversation);
 the label is stored in ``annotations`` (one row per message: annotating again updates it).
-``console.training_export`` turns the rows into NLU training data.
+``clinic.review.training_export`` turns the rows into NLU training data.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
@@ -15,11 +14,11 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from actions.models import utcnow
-from console import audit
-from console.catalog import NOT_TYPED, catalog
-from console.models import Annotation
-from console.rasa_events import EVENTS, event_data
+from clinic import audit
+from clinic.content.catalog import NOT_TYPED, catalog
+from clinic.models import Annotation, utcnow
+from clinic.review.rasa_events import EVENTS, event_data
+from console.paging import Page, counted
 
 AS_IS = "__as_is__"  # the form's "correct as is": the label is what the assistant understood
 PER_PAGE = 50
@@ -65,16 +64,6 @@ class Annotated:
         return cls(int(row.id), int(row.event_id), str(row.conversation_id), str(row.text),
                    row.predicted, str(row.label), bool(row.correct_as_is), str(row.author),
                    row.created_at, row.updated_at, row.exported_at)
-
-
-@dataclass(frozen=True)
-class AnnotationPage:
-    """One page of the annotation list."""
-
-    rows: List[Annotated]
-    total: int
-    page: int
-    pages: int
 
 
 def predicted_label(parse_data: Mapping[str, Any]) -> Optional[str]:
@@ -210,7 +199,7 @@ def for_events(session: Session, event_ids: Iterable[int]) -> Dict[int, Annotate
 
 def list_annotations(session: Session, label: str = "", exported: Optional[bool] = None,
                      author: str = "", page: int = 1, per_page: int = PER_PAGE
-                     ) -> AnnotationPage:
+                     ) -> Page[Annotated]:
     """Newest first, filtered by label, exported or not, and author."""
     query = select(Annotation)
     if label:
@@ -221,11 +210,13 @@ def list_annotations(session: Session, label: str = "", exported: Optional[bool]
     if author:
         query = query.where(Annotation.author == author)
     total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(page, 1), pages)
-    rows = session.scalars(query.order_by(Annotation.updated_at.desc(), Annotation.id.desc())
-                           .limit(per_page).offset((page - 1) * per_page))
-    return AnnotationPage([Annotated.of(row) for row in rows], total, page, pages)
+
+    def fetch(offset: int, limit: int) -> List[Annotated]:
+        rows = session.scalars(query.order_by(Annotation.updated_at.desc(),
+                                              Annotation.id.desc()).limit(limit).offset(offset))
+        return [Annotated.of(row) for row in rows]
+
+    return counted(total, page, per_page, fetch)
 
 
 def authors(session: Session) -> List[str]:

@@ -8,27 +8,27 @@ from typing import Optional
 
 from aiohttp import web
 
-from actions.config import Settings, get_settings
+from clinic.settings import Settings, get_settings
 from console.web import HERE, SETTINGS_KEY, require_login, security_headers
 
 logger = logging.getLogger(__name__)
 
-# One module a feature; each has ``routes`` (an aiohttp RouteTableDef) and may have
-# ``setup(app)`` for background work (called once per app).
+# One module a page group (templates in ``templates/<group>/``); each has ``routes`` (an
+# aiohttp RouteTableDef) and may have ``setup(app)`` for background work (called once per app).
 PAGES = (
-    "console.views_auth",
-    "console.views_conversations",
-    "console.views_queues",
-    "console.views_dashboard",
-    "console.views_admin",
-    "console.views_answers",
-    "console.views_annotations",
+    "console.pages.auth",
+    "console.pages.conversations",
+    "console.pages.queues",
+    "console.pages.dashboard",
+    "console.pages.admin",
+    "console.pages.answers",
+    "console.pages.annotations",
 )
 MAX_BODY = 1024 * 1024
 
 
 def create_app(settings: Optional[Settings] = None) -> web.Application:
-    """A console app on the project database (``actions.db``); nothing runs until served."""
+    """A console app on the project database (``clinic.db``); nothing runs until served."""
     app = web.Application(middlewares=[security_headers, require_login],
                           client_max_size=MAX_BODY)
     app[SETTINGS_KEY] = settings or get_settings()

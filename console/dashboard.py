@@ -14,8 +14,14 @@ from typing import Any, Dict, List, Optional, Tuple
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from actions.models import AppointmentRequest, HandoffRequest, StaffAlert, utcnow
-from console.models import ConversationMessage, ConversationSummary
+from clinic.models import (
+    AppointmentRequest,
+    ConversationMessage,
+    ConversationSummary,
+    HandoffRequest,
+    StaffAlert,
+    utcnow,
+)
 
 RANGES = (7, 30, 90)
 LEVELS = ("crisis", "emergency", "urgent", "follow_up")

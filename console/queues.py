@@ -8,14 +8,15 @@ the session; the templates mask personal data in them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, case, func, inspect, select
+from sqlalchemy import case, func, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from actions.models import (
+from clinic.models import (
+    RASA_EVENTS,
     AppointmentRequest,
     FollowUp,
     FollowUpCheckin,
@@ -23,6 +24,7 @@ from actions.models import (
     SmsConsent,
     StaffAlert,
 )
+from console.paging import Page, counted
 
 PAGE_SIZE = 50
 TODO, ALL = "todo", "all"  # filters besides the statuses: not finished yet, everything
@@ -61,20 +63,8 @@ QUEUES: Dict[str, Queue] = {q.name: q for q in (
 )}
 
 # Rasa's tracker store table (same database); read only, and only if it exists.
-_EVENTS = Table("events", MetaData(), Column("id", Integer), Column("sender_id", String),
-                Column("type_name", String))
+_EVENTS = RASA_EVENTS
 _PAUSE_EVENTS = ("pause", "resume", "restart", "session_started")
-
-
-@dataclass
-class Page:
-    """One page of a queue's rows."""
-
-    rows: List[Dict[str, Any]]
-    total: int
-    page: int
-    pages: int
-    counts: Dict[str, int] = field(default_factory=dict)  # to-do rows of every queue
 
 
 def plain(row: Any) -> Dict[str, Any]:
@@ -117,21 +107,21 @@ def todo_counts(session: Session) -> Dict[str, int]:
             for name, queue in QUEUES.items() if queue.todo}
 
 
-def load(session: Session, name: str, status: str, page: int) -> Page:
+def load(session: Session, name: str, status: str, page: int) -> Page[Dict[str, Any]]:
     """Page ``page`` (from 1) of queue ``name`` filtered by ``status``; ValueError if invalid."""
     queue = QUEUES.get(name)
     if queue is None:
         raise ValueError(f"Unknown queue {name!r}.")
-    statuses = status_values(queue, status)
-    query = _query(queue, statuses)
+    query = _query(queue, status_values(queue, status))
     total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)
-    found = session.scalars(query.order_by(*_order(queue)).limit(PAGE_SIZE)
-                            .offset((page - 1) * PAGE_SIZE))
-    rows = [plain(row) for row in found]
-    _add_details(session, name, rows)
-    return Page(rows, total, page, pages, todo_counts(session))
+
+    def fetch(offset: int, limit: int) -> List[Dict[str, Any]]:
+        found = session.scalars(query.order_by(*_order(queue)).limit(limit).offset(offset))
+        rows = [plain(row) for row in found]
+        _add_details(session, name, rows)
+        return rows
+
+    return counted(total, page, PAGE_SIZE, fetch)
 
 
 def _add_details(session: Session, name: str, rows: List[Dict[str, Any]]) -> None:
@@ -162,7 +152,7 @@ def _phone_of(row: Dict[str, Any]) -> Optional[str]:
 def paused_states(session: Session, conversation_ids: Iterable[str]) -> Dict[str, bool]:
     """Whether each conversation is paused now, from Rasa's events (if in this database)."""
     ids = sorted(set(conversation_ids))
-    if not ids or not inspect(session.connection()).has_table("events"):
+    if not ids or not inspect(session.connection()).has_table(_EVENTS.name):
         return {}
     latest = (select(_EVENTS.c.sender_id, func.max(_EVENTS.c.id).label("last_id"))
               .where(_EVENTS.c.sender_id.in_(ids), _EVENTS.c.type_name.in_(_PAUSE_EVENTS))

@@ -19,11 +19,11 @@ from urllib.parse import quote, urlsplit
 import jinja2
 from aiohttp import web
 
-from actions.config import Settings
-from actions.db import run_in_thread, session_scope
-from console import accounts, audit
-from console.accounts import StaffIdentity
-from console.pii import mask_conversation_id, mask_text
+from clinic import accounts, audit
+from clinic.accounts import StaffIdentity
+from clinic.db import run_in_thread, session_scope
+from clinic.settings import Settings
+from console.conversations.masking import mask_conversation_id, mask_text
 
 T = TypeVar("T")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -32,6 +32,7 @@ HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "console_session"
 LOGIN_CSRF_COOKIE = "console_login_csrf"
 PUBLIC_PATHS = ("/login", "/health")
+MAX_PAGE = 1_000_000  # the highest page number a list accepts
 SETTINGS_KEY: web.AppKey[Settings] = web.AppKey("settings", Settings)
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; "
@@ -108,6 +109,13 @@ def client_address(request: web.Request) -> Optional[str]:
     return str(peer_ip)
 
 
+def page_number(value: str) -> int:
+    """A list's page number from the query string; 400 unless 1 to ``MAX_PAGE``."""
+    if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE:
+        raise web.HTTPBadRequest(text="The page number must be a whole number from 1.")
+    return int(value)
+
+
 def format_time(value: Optional[datetime]) -> str:
     """``2026-11-21 14:05`` (UTC), or an empty string."""
     return value.strftime("%Y-%m-%d %H:%M") if value else ""
@@ -115,7 +123,10 @@ def format_time(value: Optional[datetime]) -> str:
 
 @lru_cache(maxsize=1)
 def templates() -> jinja2.Environment:
-    """The page templates (``console/templates``), HTML-escaped by default."""
+    """The page templates (``console/templates/<group>/``), HTML-escaped by default.
+
+    ``base.html`` (the layout) and ``pager.html`` (the one pager macro) are shared.
+    """
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(HERE / "templates")),
         autoescape=True,

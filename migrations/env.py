@@ -7,10 +7,10 @@ from typing import Any, Optional
 
 from alembic import context
 
-from actions.config import get_settings
-from actions.db import make_engine
-from actions.models import Base
-from console import models as console_models  # noqa: F401  (registers the console's tables)
+from clinic.db import make_engine
+from clinic.models import Base
+from clinic.models import console as console_models  # noqa: F401  (registers the console's tables)
+from clinic.settings import get_settings
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):

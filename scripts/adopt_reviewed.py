@@ -18,7 +18,7 @@ from typing import List, Optional, Set, Tuple
 
 import yaml
 
-from actions.config import PROJECT_ROOT, get_settings
+from clinic.settings import PROJECT_ROOT, get_settings
 
 ADOPTED = PROJECT_ROOT / "data" / "nlu" / "reviewed.yml"
 

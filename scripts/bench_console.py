@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from actions import db
+from clinic import db
 from scripts.console_data import generate
 from scripts.servers import ROOT
 
@@ -32,8 +32,8 @@ def _mark_some(conversations: int) -> None:
     """Review 10% and tag 5% of the conversations, as staff would."""
     from sqlalchemy import select
 
-    from console import conversation
-    from console.models import ConversationSummary
+    from clinic.models import ConversationSummary
+    from console.conversations import conversation
 
     with db.session_scope() as session:
         ids = list(session.scalars(select(ConversationSummary.conversation_id)))
@@ -75,9 +75,9 @@ QUERIES: List[Tuple[str, Dict[str, str]]] = [
 
 def measure(conversations: int, runs: int) -> Dict[str, Any]:
     """Generate, index and query in a temporary database."""
-    from console import indexer
-    from console.conversation import load_conversation
-    from console.transcripts import ConversationFilter, list_conversations
+    from clinic.review import indexer
+    from console.conversations.conversation import load_conversation
+    from console.conversations.transcripts import ConversationFilter, list_conversations
 
     results: Dict[str, Any] = {"conversations": conversations, "queries": []}
     with tempfile.TemporaryDirectory() as tmp:
@@ -127,8 +127,8 @@ async def page_times(runs: int, conversation_id: str) -> List[Tuple[str, List[fl
 
     from aiohttp.test_utils import TestClient, TestServer
 
-    from actions.config import get_settings
-    from console import accounts
+    from clinic import accounts
+    from clinic.settings import get_settings
     from console.app import create_app
     from console.web import SESSION_COOKIE
 
@@ -173,7 +173,7 @@ def report(r: Dict[str, Any], runs: int) -> str:
         "1-3 patient messages each from `tests/nlu_test.yml`, 6% `nlu_fallback`, over 90 "
         "days; 2% with a red-flag alert, 3% with a hand-off) in a temporary SQLite file "
         f"(WAL). Writing them took {r['generate_s']:.1f} s; indexing all of them "
-        f"(`console.indexer`, batches of 5,000 events) took **{r['index_s']:.1f} s** "
+        f"(`clinic.review.indexer`, batches of 5,000 events) took **{r['index_s']:.1f} s** "
         f"({r['events'] / r['index_s']:,.0f} events/s). List queries return one page of "
         f"25 with the total count; median and p95 over {runs} runs.",
         "",

@@ -1,4 +1,4 @@
-"""Build ``console/data/names.json``: person names the masker recognises, from pinned packages.
+"""Build ``clinic/pii/names.json``: person names the masker recognises, from pinned packages.
 
 Names: every Latin-script first and last name in Faker's person providers (US Census and
 national name lists, MIT). Each is kept with how common it is as an ordinary English word
@@ -6,7 +6,7 @@ national name lists, MIT). Each is kept with how common it is as an ordinary Eng
 word ("will", "may", "hope") is left out, since it is only a name after a cue ("my daughter
 Hope") or a title, which the masker finds without the list.
 
-``python -m scripts.build_name_lexicon`` rewrites the file; ``tests/test_pii.py`` checks it
+``python -m scripts.build_name_lexicon`` rewrites the file; ``tests/clinic/test_pii.py`` checks it
 still matches the pinned packages.
 """
 
@@ -23,7 +23,7 @@ from typing import Dict, List, Set
 import faker.providers.person as person_providers
 import spacy_lookups_data
 
-OUT = Path(__file__).resolve().parent.parent / "console" / "data" / "names.json"
+OUT = Path(__file__).resolve().parent.parent / "clinic" / "pii" / "names.json"
 LATIN = re.compile(r"^[A-Za-zÀ-ÖØ-öø-ÿĀ-ž][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'\-]+$")
 COMMON_WORD = -9.0  # log probability: more common than this is an ordinary word
 RARE_WORD = -13.0  # rarer than this: a name even in lower case ("rosa diaz")

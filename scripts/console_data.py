@@ -14,7 +14,7 @@ from typing import Any, Dict, Iterator, List, Tuple
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
-from actions.models import Base, HandoffRequest, StaffAlert
+from clinic.models import Base, HandoffRequest, StaffAlert
 from scripts.nlu_eval import load_examples
 from scripts.servers import ROOT
 

@@ -163,7 +163,7 @@ def kill_worker(running: Servers, workdir: Path) -> Callable[[], None]:
     def restart() -> None:
         env = dict(os.environ, DATABASE_URL=running.database_url, PYTHONPATH=str(ROOT),
                    ALERT_SPOOL_DIR=str(workdir / "spool"), WORKER_POLL_SECONDS="0.5")
-        running.worker = subprocess.Popen([sys.executable, "-m", "actions.worker"], cwd=ROOT,
+        running.worker = subprocess.Popen([sys.executable, "-m", "clinic.worker"], cwd=ROOT,
                                           env=env, stdout=subprocess.DEVNULL,
                                           stderr=subprocess.DEVNULL)
         running.processes.append(running.worker)

@@ -4,7 +4,7 @@ Starts its own servers (Rasa, action server, worker, a fake Twilio) on a private
 sends ``--requests`` seeded hostile inputs (``scripts/fuzz_inputs.py``) from a few
 concurrent clients, and reports every status code, every socket message left without an
 answer, and Rasa's memory as it goes. The run fails (exit 1) on any 5xx, any unanswered
-socket message or a Rasa server that died. ``tests/test_fuzz.py`` runs a small slice.
+socket message or a Rasa server that died. ``tests/e2e/test_fuzz.py`` runs a small slice.
 """
 
 from __future__ import annotations

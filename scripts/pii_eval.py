@@ -1,4 +1,4 @@
-"""`make eval` part: how much personal data the masker (``console.pii``) finds -> docs/privacy.md.
+"""`make eval` part: how much personal data the masker (``clinic.pii``) finds -> docs/privacy.md.
 
 Sets (``eval/pii/*.yml``) were written blind, by people who saw neither the masker nor the
 training data: messages with their personal-data spans marked, and messages without any.
@@ -19,7 +19,7 @@ from typing import Dict, List, Optional, Set
 
 import yaml
 
-from console.pii import personal_data
+from clinic.pii import personal_data
 from scripts.servers import ROOT
 
 SETS = ROOT / "eval" / "pii"
@@ -30,7 +30,8 @@ How the sets were used:
 
 - **Held out** (`test_pii`, `test2_pii`): written blind by helpers who saw neither the
   masker nor the other sets, and never tuned on. Only their totals are read; no miss was
-  looked at. `tests/test_pii.py` gates both (recall at least 0.90, a margin under the target).
+  looked at. `tests/clinic/test_pii.py` gates both (recall at least 0.90, a margin under the
+  target).
 - **Dev** (`dev_pii` to `dev4_pii`): written the same way, but their misses were read
   while tuning, so they flatter. `dev4_pii` scored 0.954 before it was read, on the masker
   it was then used to tune.

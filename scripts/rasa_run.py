@@ -22,7 +22,7 @@ def bound_action_calls() -> None:
     """
     import rasa.core.actions.action as rasa_action
 
-    from actions.config import get_settings
+    from clinic.settings import get_settings
 
     rasa_action.DEFAULT_REQUEST_TIMEOUT = get_settings().action_call_seconds  # type: ignore[assignment]
 

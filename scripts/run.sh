@@ -26,23 +26,19 @@ secret() {  # secret NAME FILE: export NAME from the environment, else from FILE
 secret RASA_API_TOKEN api_token
 secret REST_API_TOKEN rest_token
 secret ACTION_SERVER_TOKEN action_token
-secret LOG_TAG_SECRET log_tag_key  # keyed conversation tags in the logs (actions/redact.py)
+secret LOG_TAG_SECRET log_tag_key  # keyed conversation tags in the logs (clinic/privacy.py)
 
 .venv/bin/alembic upgrade head
 
 RASA_PORT="${RASA_PORT:-5005}"
-ACTIONS_PORT="${ACTIONS_PORT:-5055}"
+export ACTIONS_PORT="${ACTIONS_PORT:-5055}"  # endpoints.yml reads it
 export CONSOLE_PORT="${CONSOLE_PORT:-8000}"
 export RASA_URL="${RASA_URL:-http://localhost:$RASA_PORT}"
 endpoints="${ENDPOINTS:-endpoints.yml}"
-if [ "$ACTIONS_PORT" != 5055 ]; then  # point Rasa at the action server's port
-  sed "s#localhost:5055/webhook#localhost:$ACTIONS_PORT/webhook#" "$endpoints" > var/endpoints.yml
-  endpoints=var/endpoints.yml
-fi
 
 .venv/bin/python -m action_server --port "$ACTIONS_PORT" &
 actions_pid=$!
-.venv/bin/python -m actions.worker &
+.venv/bin/python -m clinic.worker &
 worker_pid=$!
 .venv/bin/python -m scripts.rasa_run run --model models/clinic.tar.gz --port "$RASA_PORT" \
   --credentials credentials.yml --endpoints "$endpoints" --enable-api &  # token from env
@@ -59,9 +55,9 @@ trap stop INT TERM EXIT
 echo "Rasa: http://localhost:$RASA_PORT/webhooks/rest/webhook (Bearer token: var/rest_token)   SMS (Twilio): /webhooks/twilio/webhook   actions: 127.0.0.1:$ACTIONS_PORT   worker: on"
 echo "Website chat demo page: http://localhost:$RASA_PORT/webhooks/socketio/demo"
 echo "Review console (staff): http://${CONSOLE_HOST:-127.0.0.1}:$CONSOLE_PORT/"
-if ! .venv/bin/python -m console.users has-admin; then
+if ! .venv/bin/python -m clinic users has-admin; then
   echo "No console admin account yet: create one with"
-  echo "  .venv/bin/python -m console.users create --username NAME --role admin"
+  echo "  .venv/bin/python -m clinic users create --username NAME --role admin"
 fi
-echo "Staff tools: .venv/bin/python -m actions.staff list   (Ctrl-C stops everything)"
+echo "Staff tools: .venv/bin/python -m clinic staff list   (Ctrl-C stops everything)"
 wait -n "$actions_pid" "$worker_pid" "$rasa_pid" "$console_pid"

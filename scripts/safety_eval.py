@@ -1,4 +1,4 @@
-"""Safety-set helpers shared by `make eval` and tests/test_safety.py."""
+"""Safety-set helpers shared by `make eval` and tests/model/test_safety.py."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def detector_assessor(pipeline_path: Path) -> Callable[[str], Assessment]:
     import spacy
 
     from addons.safety.detector import RedFlagDetector
-    from addons.text import normalise_for_nlu
+    from clinic.text import normalise_for_nlu
 
     nlp = spacy.load(pipeline_path)
     detector = RedFlagDetector.from_file(nlp.vocab)

@@ -155,7 +155,7 @@ def start(
             python, "-m", "action_server", "--port", str(actions_port)
         ], env)
     if with_worker:
-        servers.worker = _spawn(servers, "worker", [python, "-m", "actions.worker"], env)
+        servers.worker = _spawn(servers, "worker", [python, "-m", "clinic.worker"], env)
     rasa = _spawn(servers, "rasa", [
         python, "-m", "scripts.rasa_run", "run", "--model", "models/clinic.tar.gz",
         "--port", str(rasa_port), "--credentials", "credentials.yml",
@@ -189,7 +189,7 @@ class ConsoleServer:
 def add_console_user(database_url: str, username: str, password: str, role: str) -> None:
     """Create a console account with the real CLI (password on standard input)."""
     subprocess.run(
-        [str(VENV_BIN / "python"), "-m", "console.users", "create", "--username", username,
+        [str(VENV_BIN / "python"), "-m", "clinic", "users", "create", "--username", username,
          "--role", role, "--password-stdin"],
         cwd=ROOT, env=_env(DATABASE_URL=database_url), input=password + "\n", text=True,
         check=True, capture_output=True,

@@ -28,7 +28,7 @@ from typing import List, Optional
 
 import requests
 
-from actions.config import PROJECT_ROOT, get_settings
+from clinic.settings import PROJECT_ROOT, get_settings
 
 MODEL = PROJECT_ROOT / "models" / "clinic.tar.gz"
 PREVIOUS = PROJECT_ROOT / "models" / "clinic.previous.tar.gz"

@@ -17,10 +17,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
-from actions import db
-from actions.config import Settings, get_settings
-from actions.models import Base
-from console import models as console_models  # noqa: F401  (the console's tables)
+from clinic import db
+from clinic.models import Base
+from clinic.models import console as console_models  # noqa: F401  (the console's tables)
+from clinic.settings import Settings, get_settings
 from scripts.fake_twilio import FakeTwilio, start_fake, twilio_env
 from scripts.servers import Servers, start
 from tests.console_client import ConsoleClient
@@ -46,7 +46,7 @@ class Receiver:
     def only_signed_payload(self, secret: str) -> Dict[str, Any]:
         """The one request received: its signature must verify with ``secret`` (and only
         with it) and its event header match the body; returns the JSON body."""
-        from actions.notifier import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+        from clinic.delivery.notifier import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 
         [request] = self.requests
         headers, body = request["headers"], request["body"]
@@ -63,7 +63,7 @@ async def deliver_all(settings: Settings) -> int:
     """Run the outbox worker once with ``settings``; returns how many rows were delivered."""
     import aiohttp
 
-    from actions.worker import run_once
+    from clinic.worker import run_once
 
     async with aiohttp.ClientSession() as http:
         return await run_once(settings, http)
@@ -77,6 +77,25 @@ async def receiver() -> AsyncIterator[Tuple[Receiver, str]]:
     app.router.add_post("/hook", hook.handle)
     async with serve(app) as url:
         yield hook, f"{url}/hook"
+
+
+LANES = {"e2e": "server", "model": "model"}  # tests/<folder>/ -> the marker its tests carry
+SERVER_FIXTURES = frozenset({"servers", "server_db", "private_servers", "browser"})
+
+
+def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
+    """Mark tests by folder: ``tests/e2e`` start servers or a browser, ``tests/model`` need
+    the trained model or the NLU pipeline; ``make test-fast`` leaves both out. A test
+    elsewhere that asks for a server fixture is refused (it would slow the fast lane)."""
+    misplaced = []
+    for item in items:
+        folder = Path(str(item.fspath)).relative_to(ROOT / "tests").parts[0]
+        if folder in LANES:
+            item.add_marker(LANES[folder])
+        elif SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            misplaced.append(item.nodeid)
+    if misplaced:
+        raise pytest.UsageError(f"tests that start servers belong in tests/e2e/: {misplaced}")
 
 
 def load_yaml(path: Path) -> Dict[str, Any]:

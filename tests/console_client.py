@@ -8,8 +8,8 @@ from typing import Any, Dict, Optional
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
-from actions.db import session_scope
-from console import accounts
+from clinic import accounts
+from clinic.db import session_scope
 
 PASSWORD = "correct horse battery"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Dict, List
+from typing import Any, AsyncIterator, Awaitable, Callable, Dict, List
 
 import requests
 from aiohttp import web
 
-from actions.config import get_settings
+from clinic.settings import get_settings
 from scripts.servers import Servers
 
 
@@ -24,7 +26,7 @@ def rows_where(model: Any, **equals: Any) -> List[Any]:
     """The rows of a project table whose columns equal ``equals`` (detached, oldest first)."""
     from sqlalchemy import select
 
-    from actions.db import session_scope
+    from clinic.db import session_scope
 
     with session_scope() as session:
         query = select(model).filter_by(**equals).order_by(model.id)
@@ -104,3 +106,13 @@ async def serve(app: web.Application) -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         await runner.cleanup()
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0,
+                     step: float = 0.02) -> float:
+    """Seconds until ``await check()`` is true; fails the test after ``timeout``."""
+    started = time.monotonic()
+    while not await check():
+        assert time.monotonic() - started < timeout, f"not true after {timeout} s"
+        await asyncio.sleep(step)
+    return time.monotonic() - started

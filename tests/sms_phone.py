@@ -7,8 +7,8 @@ from typing import Any, Dict, List, Optional
 
 import requests
 
-from actions.config import get_settings
-from addons.channels import sms_text
+from clinic.settings import get_settings
+from clinic.sms import text as sms_text
 from scripts.fake_twilio import FakeTwilio, inbound, post_signed
 
 _numbers = itertools.count(100)

@@ -21,8 +21,8 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from actions.models import HandoffRequest, StaffAlert
-from console import indexer
+from clinic.models import HandoffRequest, StaffAlert
+from clinic.review import indexer
 
 START = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc).timestamp()
 DAY = 86400.0
@@ -51,7 +51,7 @@ def user(text: str, intent: str = "greet", confidence: float = 0.95, channel: st
 
 
 def bot(text: str, response: str = "utter_greet", staff: str = "") -> BotUttered:
-    """An answer (``staff``: a staff reply as ``actions.staff`` posts it)."""
+    """An answer (``staff``: a staff reply as ``clinic.staff`` posts it)."""
     metadata = {"staff_reply": True, "staff": staff} if staff else {"utter_action": response}
     return BotUttered(text, metadata=metadata)
 

@@ -18,17 +18,16 @@ from typing import Any, Dict, Optional, Set
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from actions.alert_spool import save_alert
-from actions.checkin_answers import CHECKIN_EVIDENCE
-from actions.config import Settings
-from actions.conversation import MessageContext, message_id_of
-from actions.redact import sender_tag
 from addons.channels.checkin_guard import checkin_yes
-from addons.nlu.safety_marks import URGENT_INTENT
+from clinic.followups.checkin_answers import CHECKIN_EVIDENCE
+from clinic.messages import MessageContext, message_id_of
+from clinic.privacy import sender_tag
+from clinic.safety.alert_spool import save_alert
+from clinic.safety.alerts import LEVELS, guard_level
+from clinic.settings import Settings
+from clinic.vocabulary import URGENT_INTENT
 
 logger = logging.getLogger(__name__)
-
-LEVELS = ("emergency", "crisis", "urgent")
 
 
 def latest_message(tracker: Optional[DialogueStateTracker]) -> Optional[UserUttered]:
@@ -52,10 +51,7 @@ def alert_for(tracker: DialogueStateTracker, message: UserUttered) -> Optional[D
     red_flag = dict(data.get("red_flag") or {})  # type: ignore[call-overload]
     if not red_flag.get("evidence"):
         return None
-    level = red_flag.get("level")
-    for entity in data.get("entities") or []:
-        if entity.get("entity") == "red_flag_level" and entity.get("value") in LEVELS:
-            level = entity["value"]
+    level = guard_level(data.get("entities") or []) or red_flag.get("level")
     return {"level": level if level in LEVELS else "urgent", "red_flag": red_flag}
 
 

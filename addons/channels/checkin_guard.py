@@ -3,7 +3,7 @@
 The check-in form reads its answers on the action server (``validate_checkin_form``). With
 that server down or hung, a "yes" to "have you had any of these?" was never read: no
 instruction, no staff alert. After every turn the channels ask :func:`checkin_yes` with
-the same reader the form uses (``actions.checkin_answers.read_red_flag``); the safety net
+the same reader the form uses (``clinic.followups.checkin_answers.read_red_flag``); the safety net
 in ``dialogue`` then gives the instruction and ``alert_backup`` records the alert.
 """
 
@@ -15,8 +15,8 @@ from rasa.shared.core.constants import REQUESTED_SLOT
 from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from actions.checkin_answers import FLAGGED, INTERRUPTIONS, RED_FLAG, read_red_flag
-from addons.text import clean
+from clinic.followups.checkin_answers import FLAGGED, INTERRUPTIONS, RED_FLAG, read_red_flag
+from clinic.text import clean
 
 CHECKIN_FORM = "checkin_form"
 CHECKIN_OPEN = "checkin_open"  # a check-in waits for an answer (a late SMS reply reopens it)

@@ -25,11 +25,10 @@ from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from actions.redact import sender_tag
-from actions.staff import STAFF_REPLY_KEY
 from addons.channels.checkin_guard import checkin_yes
-from addons.nlu.safety_marks import URGENT_INTENT
 from addons.tracker_store import cached_store, read_tracker
+from clinic.privacy import sender_tag
+from clinic.vocabulary import STAFF_REPLY_KEY, URGENT_INTENT
 
 logger = logging.getLogger(__name__)
 

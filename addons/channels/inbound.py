@@ -27,7 +27,6 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.config import Settings
 from addons.channels.alert_backup import ensure_alert
 from addons.channels.dialogue import (
     Handler,
@@ -37,9 +36,10 @@ from addons.channels.dialogue import (
     staff_replies,
 )
 from addons.channels.replies import render
-from addons.channels.sms_text import choice_payload
-from addons.text import has_words, neutralise_command, offered_payloads, truncate
 from addons.tracker_store import cached_store
+from clinic.settings import Settings
+from clinic.sms.text import choice_payload
+from clinic.text import has_words, neutralise_command, offered_payloads, truncate
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff]")
 

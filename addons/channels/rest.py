@@ -25,10 +25,10 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.bearer import bearer_matches
-from actions.config import get_settings
 from addons.channels.dialogue import Handler
 from addons.channels.inbound import WebhookInput, answer
+from clinic.bearer import bearer_matches
+from clinic.settings import get_settings
 
 logger = logging.getLogger(__name__)
 

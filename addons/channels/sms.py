@@ -31,20 +31,21 @@ from sanic.response import HTTPResponse
 from sqlalchemy.exc import IntegrityError
 from twilio.request_validator import RequestValidator
 
-from actions.config import Settings, SmsSettings, get_settings
-from actions.db import run_in_thread, session_scope
-from actions.redact import sender_tag
-from actions.sms_consent import OPTED_IN, OPTED_OUT, record_consent
 from addons.channels.dialogue import Handler
 from addons.channels.inbound import WebhookInput, answer
 from addons.channels.replies import render
-from addons.channels.sms_keywords import Keyword, keyword_of, keyword_word
-from addons.channels.sms_text import render_sms
-from addons.channels.twilio_sender import TwilioSender, current_consent
+from clinic.db import run_in_thread, session_scope
+from clinic.privacy import sender_tag
+from clinic.settings import Settings, SmsSettings, get_settings
+from clinic.sms.consent import OPTED_IN, OPTED_OUT, record_consent
+from clinic.sms.keywords import Keyword, keyword_of, keyword_word
+from clinic.sms.text import render_sms
+from clinic.sms.twilio import TwilioSender, current_consent
+from clinic.vocabulary import SMS_CHANNEL
 
 logger = logging.getLogger(__name__)
 
-CHANNEL = "twilio"
+CHANNEL = SMS_CHANNEL
 MAX_FORM_BYTES = 64 * 1024
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -129,7 +130,7 @@ class TwilioSmsInput(WebhookInput):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
-        """Account, token and sender come from the environment (``actions.config``)."""
+        """Account, token and sender come from the environment (``clinic.settings``)."""
         return cls()
 
     def get_output_channel(self) -> OutputChannel:

@@ -33,15 +33,15 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
-from actions.config import Settings, get_settings
-from actions.redact import sender_tag
-from actions.staff import STAFF_REPLY_KEY
 from addons.channels import web_assets
 from addons.channels.dialogue import Handler, read_conversation
 from addons.channels.inbound import answer
 from addons.channels.replies import render
 from addons.channels.web_history import bot_message, replay
 from addons.channels.web_session import load_secret, new_chat_id, sign, verify
+from clinic.privacy import sender_tag
+from clinic.settings import Settings, get_settings
+from clinic.vocabulary import STAFF_REPLY_KEY
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Optional
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from actions.staff import STAFF_REPLY_KEY
+from clinic.vocabulary import STAFF_REPLY_KEY
 
 MAX_REPLAYED = 200  # newest messages sent to the widget on reconnect
 

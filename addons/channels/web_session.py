@@ -23,7 +23,7 @@ import uuid
 from pathlib import Path
 from typing import Optional
 
-from actions.config import WebChatSettings
+from clinic.settings import WebChatSettings
 
 CHAT_ID = re.compile(r"^web-[0-9a-f]{32}$")
 MAX_TOKEN_CHARS = 200

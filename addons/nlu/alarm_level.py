@@ -19,11 +19,12 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from addons.nlu.safety_marks import URGENT_INTENT, marked_examples
+from addons.nlu.safety_marks import marked_examples
 from addons.nlu.sentence_encoder import shared_encoder
 from addons.nlu.stored import StoredModelComponent
 from addons.safety.level_model import LEVELS, LevelModel
-from addons.text import has_words
+from clinic.text import has_words
+from clinic.vocabulary import URGENT_INTENT
 
 logger = logging.getLogger(__name__)
 LEVEL_KEY = "alarm_level"

@@ -8,7 +8,8 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
 from rasa.shared.nlu.training_data.message import Message
 
-FAQ_INTENT = "faq"
+from clinic.vocabulary import FAQ_INTENT
+
 LEVEL_ENTITY = "red_flag_level"
 
 

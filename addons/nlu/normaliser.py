@@ -12,7 +12,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from addons.text import normalise_for_nlu
+from clinic.text import normalise_for_nlu
 
 # The patient's words before shorthand expansion, for components that report character
 # offsets (entities must point into the text the patient typed, not the expanded one).

@@ -57,15 +57,14 @@ from rasa.shared.nlu.training_data.message import Message
 
 from addons.nlu.alarm_level import LEVEL_KEY
 from addons.nlu.crisis import CRISIS_KEY
-from addons.nlu.safety_marks import URGENT_INTENT
 from addons.safety.cues import OPEN_SUPPRESSIONS, WEAK_CUES
 from addons.safety.detector import CRISIS, URGENT, Assessment, RedFlagDetector
 from addons.safety.language import looks_spanish
 from addons.safety.level_model import most_likely
 from addons.safety.wording import several_parts
+from clinic.vocabulary import FALLBACK_INTENT, URGENT_INTENT
 
 SPANISH_INTENT = "spanish"
-FALLBACK_INTENT = "nlu_fallback"
 LEVEL_ENTITY = "red_flag_level"
 INSTRUCTION_ENTITY = "safety_instruction"
 SPACY_DOC = "text_spacy_doc"

@@ -25,10 +25,11 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from addons.nlu.routing_model import RouterModel, RouterSettings
 from addons.nlu.sentence_encoder import shared_encoder
 from addons.nlu.stored import StoredModelComponent
-from addons.text import has_words
+from clinic.text import has_words
+from clinic.vocabulary import FAQ_INTENT
 
 logger = logging.getLogger(__name__)
-RETRIEVAL_INTENT = "faq"
+RETRIEVAL_INTENT = FAQ_INTENT
 RANKING_LENGTH = 10
 
 # Rasa warns that retrieval data needs a ResponseSelector; this component is the selector.

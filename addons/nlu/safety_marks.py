@@ -12,7 +12,6 @@ from typing import List, Optional, Tuple
 from rasa.shared.nlu.constants import METADATA, METADATA_INTENT, TEXT
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-URGENT_INTENT = "urgent_symptom"  # the router's alarm class, read by the safety components
 SAFETY_METADATA = "safety"
 
 

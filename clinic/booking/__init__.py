@@ -1,0 +1,1 @@
+"""Booking: reading the form's answers, storing requests, the scheduling hand-off."""

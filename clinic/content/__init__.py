@@ -1,0 +1,1 @@
+"""Content: the curated answers, their revisions and placeholders."""

@@ -1,0 +1,1 @@
+"""Delivery: the outbox, its notifier and the workers' heartbeats."""

@@ -1,0 +1,1 @@
+"""Follow-ups: post-procedure check-ins, registered, sent, answered."""

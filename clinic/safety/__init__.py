@@ -1,0 +1,1 @@
+"""Safety: staff alerts for red flags, kept even when the database fails."""

@@ -1,0 +1,1 @@
+"""SMS: consent (STOP/START), keywords, message text and the Twilio sender."""

@@ -1,0 +1,20 @@
+"""Names that Python code shares with the domain, the data and Rasa: one spelling each.
+
+Intents, channels and message keys used in more than one module are defined here; a name
+used by one module only stays there. ``domain.yml`` and ``data/`` spell the same names.
+"""
+
+from __future__ import annotations
+
+# channels: each input channel's ``name()``, also the ``channel:`` of response variants
+SMS_CHANNEL = "twilio"  # the conversation id of an SMS chat is the patient's phone number
+
+# intents
+FAQ_INTENT = "faq"  # the retrieval intent: ``faq/<key>`` answered by ``utter_faq/<key>``
+FALLBACK_INTENT = "nlu_fallback"
+URGENT_INTENT = "urgent_symptom"  # the router's alarm class, read by the safety components
+HANDOFF_INTENT = "request_human"
+CHECKIN_INTENT = "EXTERNAL_followup_checkin"  # the worker starts a check-in with it
+
+# the metadata key that marks a bot message as a staff member's reply
+STAFF_REPLY_KEY = "staff_reply"

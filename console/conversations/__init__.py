@@ -1,0 +1,1 @@
+"""Conversations as staff read them: the filtered list, one transcript, masking for display."""

@@ -1,0 +1,1 @@
+"""Tests of what Rasa loads by class path (addons/)."""

@@ -1,0 +1,1 @@
+"""Tests that start real servers (Rasa, actions, worker, console) or a browser."""

@@ -1,0 +1,1 @@
+"""Tests of the trained model and the NLU components (need `make train` or spaCy)."""
