@@ -7,14 +7,14 @@ tests/project/test_readme.py noticing.
 
 from __future__ import annotations
 
-import argparse
 import ast
 import textwrap
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from scripts import readme_blocks
+
 ROOT = Path(__file__).resolve().parents[1]
-START, END = "<!-- layout:start -->", "<!-- layout:end -->"
 WIDTH = 100
 
 # folders that are not Python packages (or whose modules are not worth listing)
@@ -74,26 +74,9 @@ def layout(root: Path = ROOT) -> str:
 
 
 def with_layout(readme: str, block: str) -> str:
-    """The README with the text between the markers replaced."""
-    head, _, rest = readme.partition(START)
-    _, _, tail = rest.partition(END)
-    if not rest:
-        raise ValueError(f"README.md has no {START} marker")
-    return f"{head}{START}\n{block}\n{END}{tail}"
-
-
-def main() -> None:
-    """Print the layout, or write it into README.md."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help="replace the block in README.md")
-    args = parser.parse_args()
-    block = layout()
-    if args.write:
-        readme = ROOT / "README.md"
-        readme.write_text(with_layout(readme.read_text(encoding="utf-8"), block), encoding="utf-8")
-    else:
-        print(block)
+    """The README with the layout block replaced."""
+    return readme_blocks.with_block(readme, "layout", block)
 
 
 if __name__ == "__main__":
-    main()
+    readme_blocks.main("layout", layout, __doc__.splitlines()[0])

@@ -1,20 +1,17 @@
 """README.md's configuration table, generated from the declared settings.
 
 ``python -m scripts.settings_table`` prints it; ``--write`` (``make settings-table``) replaces
-the table between the markers in README.md. tests/test_config.py fails when they differ.
+the table between the markers in README.md; tests/clinic/test_config.py fails when they differ.
 """
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
 from typing import List
 
 from clinic.settings import SETTINGS, Setting
 from clinic.settings.reader import item_kind, show
+from scripts import readme_blocks
 
-README = Path(__file__).resolve().parents[1] / "README.md"
-START, END = "<!-- settings:start -->", "<!-- settings:end -->"
 KIND_NAMES = {"text": "text", "url": "URL", "code": "region code", "choice": "one of",
               "int": "integer", "float": "number", "flag": "on/off", "time": "HH:MM",
               "days": "days", "zone": "time zone", "path": "path", "network": "network"}
@@ -63,25 +60,9 @@ def table() -> str:
 
 
 def with_table(readme: str, block: str) -> str:
-    """The README with the text between the markers replaced."""
-    head, start, rest = readme.partition(START)
-    _, end, tail = rest.partition(END)
-    if not start or not end:
-        raise ValueError(f"README.md needs {START} and {END}")
-    return f"{head}{START}\n{block}\n{END}{tail}"
-
-
-def main() -> None:
-    """Print the table, or write it into README.md."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help="replace the table in README.md")
-    args = parser.parse_args()
-    block = table()
-    if args.write:
-        README.write_text(with_table(README.read_text(encoding="utf-8"), block), encoding="utf-8")
-    else:
-        print(block)
+    """The README with the settings table replaced."""
+    return readme_blocks.with_block(readme, "settings", block)
 
 
 if __name__ == "__main__":
-    main()
+    readme_blocks.main("settings", table, __doc__.splitlines()[0])
