@@ -73,6 +73,9 @@ def migrate(database_url: str) -> None:
     )
 
 
+SETTLED_MARK = "Twilio webhook refused"  # logged for every unsigned text-message webhook call
+
+
 @dataclass
 class Servers:
     """Running Rasa (and optionally action) server processes and their logs."""
@@ -112,6 +115,20 @@ class Servers:
 
     def logs(self) -> str:
         return "".join(p.read_text(errors="replace") for p in self.workdir.glob("*.log"))
+
+    def settled_logs(self, timeout: float = 20.0) -> str:
+        """The logs once the Rasa server has logged everything about requests answered so far.
+
+        An unsigned text-message webhook call is refused with a log line (``SETTLED_MARK``);
+        once that line is in the log, so is every line logged before it.
+        """
+        before = self.logs().count(SETTLED_MARK)
+        requests.post(f"{self.rasa_url}/webhooks/twilio/webhook", data=b"", timeout=10)
+        deadline = time.monotonic() + timeout
+        while (logs := self.logs()).count(SETTLED_MARK) <= before:
+            assert time.monotonic() < deadline, f"no {SETTLED_MARK!r} line after {timeout} s"
+            time.sleep(0.02)
+        return logs
 
     def stop(self) -> None:
         for process in self.processes:

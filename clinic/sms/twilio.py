@@ -18,7 +18,7 @@ import asyncio
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
@@ -97,8 +97,10 @@ async def may_send(phone: str) -> bool:
 class TwilioSender:
     """Sends texts for one batch of replies (one HTTP session, closed afterwards)."""
 
-    def __init__(self, settings: SmsSettings) -> None:
+    def __init__(self, settings: SmsSettings,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.settings = settings
+        self._sleep = sleep  # waits between retries (tests pass a clock of their own)
 
     def _sender_fields(self) -> Dict[str, str]:
         if self.settings.messaging_service_sid:
@@ -117,7 +119,7 @@ class TwilioSender:
                 last = str(getattr(exc, "code", None) or type(exc).__name__)
                 if attempt == ATTEMPTS or not _retryable(exc):
                     return None, last
-                await asyncio.sleep(RETRY_SECONDS * attempt)
+                await self._sleep(RETRY_SECONDS * attempt)
         return None, last
 
     async def send(self, to: str, bodies: List[str],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Iterator
+from typing import Iterator, List
 
 import pytest
 from sqlalchemy import select
@@ -108,21 +108,29 @@ async def test_messaging_service_replaces_the_from_number(settings_env, fake, db
 
 
 async def test_outages_are_retried_and_refusals_are_not(sms_settings, fake, db_engine):
+    waits: List[float] = []
+
+    async def wait(seconds: float) -> None:  # the retry clock: recorded, not slept
+        waits.append(seconds)
+
     fake.fail_next(500, 20500)
     fake.fail_next(429, 20429)
-    [result] = await TwilioSender(sms_settings.sms).send(PATIENT, ["after two retries"])
+    [result] = await TwilioSender(sms_settings.sms, wait).send(PATIENT, ["after two retries"])
     assert result.sent and fake.requests == 3
     assert fake.to(PATIENT) == ["after two retries"]
+    assert waits == [0.5, 1.0]  # backs off longer each time
 
     fake.reset()
+    waits.clear()
     fake.fail_next(400, 21610)  # the carrier says the number opted out
-    [result] = await TwilioSender(sms_settings.sms).send(PATIENT, ["refused"])
+    [result] = await TwilioSender(sms_settings.sms, wait).send(PATIENT, ["refused"])
     assert result.error == "21610" and fake.requests == 1 and not fake.messages
+    assert waits == []
 
     fake.reset()
     fake.fail_next(503, 20503, times=3)
-    [result] = await TwilioSender(sms_settings.sms).send(PATIENT, ["down"])
-    assert result.error == "20503" and fake.requests == 3
+    [result] = await TwilioSender(sms_settings.sms, wait).send(PATIENT, ["down"])
+    assert result.error == "20503" and fake.requests == 3 and waits == [0.5, 1.0]
 
 
 async def test_nothing_reaches_an_opted_out_number(sms_settings, fake, db_engine, db_session):

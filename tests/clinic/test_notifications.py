@@ -41,7 +41,7 @@ def add_alert(targets=("webhook",), text: str = "my legs went numb") -> int:
 
 def outbox_rows() -> List[OutboxMessage]:
     with session_scope() as session:
-        rows = session.execute(select(OutboxMessage)).scalars().all()
+        rows = session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars().all()
         session.expunge_all()
         return list(rows)
 
@@ -106,13 +106,22 @@ async def test_two_workers_never_claim_the_same_row(db_engine):
     assert not {c.id for c in first} & {c.id for c in second}
 
 
+def created_ago(row_id: int, age: timedelta) -> None:
+    """Back-date an outbox row, as if it had been written ``age`` ago."""
+    with session_scope() as session:
+        session.get(OutboxMessage, row_id).created_at = utcnow() - age
+
+
 async def test_gives_up_only_after_the_configured_window(db_engine):
-    add_alert()
-    settings = settings_for("http://127.0.0.1:9/unreachable", NOTIFY_GIVE_UP_HOURS="0.001")
-    await asyncio.sleep(3.7)  # older than 0.001 h = 3.6 s
+    add_alert(), add_alert()
+    old, young = outbox_rows()
+    created_ago(old.id, timedelta(hours=1, minutes=1))
+    created_ago(young.id, timedelta(minutes=59))
+    settings = settings_for("http://127.0.0.1:9/unreachable", NOTIFY_GIVE_UP_HOURS="1")
     assert await deliver_all(settings) == 0
-    [row] = outbox_rows()
-    assert row.status == "failed" and row.attempts == 1
+    old, young = outbox_rows()
+    assert (old.status, old.attempts) == ("failed", 1)  # older than the window: given up
+    assert (young.status, young.attempts) == ("pending", 1)  # inside it: tried again later
 
 
 def test_backoff_doubles_up_to_the_cap():

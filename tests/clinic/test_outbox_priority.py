@@ -2,27 +2,25 @@
 delivery id) while a live worker's claim holds, a hanging scheduling webhook never delays a
 staff alert, and alerts are claimed before everything else.
 
-The worker runs for real (``run_forever``, and once as a process that is killed) against local
-HTTP servers and a SQLite file (the worker's threads and the test write to it at the same
-time, as in production). Claims and heartbeats are checked with ``now`` set by the test.
+The worker runs for real (``run_forever``; as a process that is killed in
+``tests/e2e/test_worker_process.py``) against local HTTP servers and a SQLite file (the
+worker's threads and the test write to it at the same time, as in production). Claims and
+heartbeats are checked with ``now`` set by the test.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 import time
 import uuid
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, AsyncIterator, Dict, List, Optional, Tuple
+from typing import Any, AsyncIterator, List, Optional, Tuple
 
 import aiohttp
 import pytest
-from aiohttp import web
 from sqlalchemy import select
 
 from clinic import db
@@ -41,63 +39,15 @@ from clinic.delivery.outbox import (
 from clinic.models import OutboxMessage, StaffAlert, WorkerHeartbeat, utcnow
 from clinic.settings import Settings, load_settings
 from clinic.worker import run_forever, run_once
-from tests.conftest import ROOT
-from tests.helpers import serve
+from tests.outbox_fakes import Systems, running_systems
 
 SCHEDULING_TIMEOUT = 5.0  # the default SCHEDULING_WEBHOOK_TIMEOUT_SECONDS
 
 
-class Systems:
-    """A staff webhook that answers at once and a scheduling system that can hang."""
-
-    def __init__(self) -> None:
-        self.arrivals: List[Dict[str, Any]] = []
-        self.alert_arrived = asyncio.Event()
-        self.hang = False
-        self.hung = asyncio.Event()  # a scheduling request is hanging
-        self.let_go = asyncio.Event()
-        self.scheduling_answered = 0
-        self.staff_hangs = 0  # this many staff requests hang (until the test ends)
-
-    async def record(self, request: web.Request, target: str) -> Dict[str, Any]:
-        body = await request.json()
-        arrival = {"target": target, "type": body["type"], "delivery_id": body["delivery_id"],
-                   "header": request.headers["X-Clinic-Delivery"], "at": time.monotonic()}
-        self.arrivals.append(arrival)
-        return arrival
-
-    async def staff(self, request: web.Request) -> web.Response:
-        arrival = await self.record(request, "webhook")
-        if arrival["type"] == "staff_alert":
-            self.alert_arrived.set()
-        if self.staff_hangs > 0:
-            self.staff_hangs -= 1
-            await self.let_go.wait()
-        return web.Response()
-
-    async def scheduling(self, request: web.Request) -> web.Response:
-        await self.record(request, SCHEDULING_TARGET)
-        if self.hang:
-            self.hung.set()
-            await self.let_go.wait()
-        self.scheduling_answered += 1
-        return web.Response()
-
-    def alerts(self) -> List[Dict[str, Any]]:
-        return [a for a in self.arrivals if a["type"] == "staff_alert"]
-
-
 @pytest.fixture
 async def systems() -> AsyncIterator[Tuple[Systems, str]]:
-    fake = Systems()
-    app = web.Application()
-    app.router.add_post("/staff", fake.staff)
-    app.router.add_post("/scheduling", fake.scheduling)
-    async with serve(app) as url:
-        try:
-            yield fake, url
-        finally:
-            fake.let_go.set()  # hanging handlers end before the server stops
+    async with running_systems() as running:
+        yield running
 
 
 def settings_for(tmp_path: Path, url: str, **extra: str) -> Settings:
@@ -173,44 +123,6 @@ async def until(condition: Any, timeout: float, what: str) -> None:
     while not condition():
         assert time.monotonic() < deadline, what
         await asyncio.sleep(0.02)
-
-
-async def test_a_killed_workers_alert_is_delivered_again_within_seconds_same_delivery_id(
-        file_db, systems, tmp_path):
-    """SIGKILL a worker process while it delivers an alert; a restarted worker sends it again
-    once the dead worker's heartbeat is stale (3 s), not when its claim's lease ends (10 s)."""
-    fake, url = systems
-    fake.staff_hangs = 1  # the first worker's POST never ends: it dies holding the claim
-    settings = settings_for(tmp_path, url)
-    lease = claim_lease("webhook", settings).total_seconds()
-    assert lease == 10.0 and settings.notify.worker_stale_seconds == 3.0  # the defaults
-    env = {**os.environ, "DATABASE_URL": str(file_db.url), "PYTHONPATH": str(ROOT),
-           "STAFF_NOTIFY": "webhook", "STAFF_WEBHOOK_URL": f"{url}/staff",
-           "ALERT_SPOOL_DIR": str(tmp_path / "spool")}
-    with open(tmp_path / "worker.log", "wb") as log:
-        first = subprocess.Popen([sys.executable, "-m", "clinic.worker"], cwd=ROOT, env=env,
-                                 stdout=log, stderr=subprocess.STDOUT)
-    try:
-        delivery_id = await asyncio.to_thread(add_alert)
-        await asyncio.wait_for(fake.alert_arrived.wait(), 60)  # started, claimed, posting
-    finally:
-        first.kill()  # SIGKILL: nothing released, its heartbeat row stays behind
-        first.wait(10)
-    killed_at = time.monotonic()
-    [dead] = await asyncio.to_thread(worker_rows)
-    [row] = await asyncio.to_thread(outbox_rows)
-    assert (row.claimed_by, row.attempts, dead.pid) == (dead.id, 1, first.pid)
-    async with worker(settings):  # the restarted worker
-        await until(lambda: len(fake.alerts()) == 2, 30, "the alert was not sent again")
-        await until_sent()
-    first_try, again = fake.alerts()
-    delay = again["at"] - killed_at
-    print(f"re-delivered {delay:.2f} s after SIGKILL (lease {lease:.0f} s)")
-    assert delay < lease / 2  # 2-3 s; was 10.2 s (the whole lease)
-    assert first_try["delivery_id"] == again["delivery_id"] == again["header"] == delivery_id
-    [row] = outbox_rows()
-    assert (row.status, row.attempts, row.delivery_id) == ("sent", 2, delivery_id)
-    assert [w.id for w in worker_rows()] == [dead.id]  # the restarted worker's row is gone
 
 
 def test_a_live_workers_claim_is_not_taken_before_its_lease_ends(file_db, tmp_path):

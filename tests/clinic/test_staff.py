@@ -44,7 +44,7 @@ class FakeRasa(BaseHTTPRequestHandler):
 def rasa_api() -> Iterator[Any]:
     FakeRasa.calls, FakeRasa.status = [], 200
     server = HTTPServer(("127.0.0.1", 0), FakeRasa)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     settings = dataclasses.replace(
         get_settings(), rasa_url=f"http://127.0.0.1:{server.server_port}", rasa_api_token="tok"

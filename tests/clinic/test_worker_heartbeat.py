@@ -62,9 +62,11 @@ async def test_a_worker_that_cannot_write_its_heartbeat_stops_before_others_may_
     app = web.Application()
     app.router.add_post("/staff", hang)
     async with serve(app) as url, aiohttp.ClientSession() as http:
-        # a 20 s webhook timeout (lease 25 s) and a 2 s heartbeat: claims hold 4 s without one
+        # a 20 s webhook timeout (lease 25 s) and a 0.25 s heartbeat: claims hold 0.5 s
+        # without one, others take them after 0.75 s
         settings = settings_for(tmp_path, url, STAFF_WEBHOOK_TIMEOUT_SECONDS="20",
-                                WORKER_HEARTBEAT_SECONDS="2", WORKER_STALE_SECONDS="6")
+                                WORKER_HEARTBEAT_SECONDS="0.25", WORKER_STALE_SECONDS="0.75")
+        stale = timedelta(seconds=settings.notify.worker_stale_seconds)
         database = Database()
         heartbeat = Heartbeat(settings.notify, database.run)
         await heartbeat.beat()  # the last heartbeat this worker manages to write
@@ -75,10 +77,10 @@ async def test_a_worker_that_cannot_write_its_heartbeat_stops_before_others_may_
         started = time.monotonic()
         await asyncio.wait_for(lane.attempt(claimed, heartbeat.epoch), 15)
         stopped = utcnow()
-        assert hanging.is_set() and time.monotonic() - started < 10  # not the 20 s timeout
+        assert hanging.is_set() and time.monotonic() - started < 5  # not the 20 s timeout
     [row] = outbox_rows()
     [beat] = worker_rows()
-    assert stopped < beat.heartbeat_at + timedelta(seconds=6)  # before it looked dead
+    assert stopped < beat.heartbeat_at + stale  # before it looked dead
     assert row.status == "pending" and row.claimed_by is None and row.next_attempt_at <= utcnow()
     [again] = claim_due(settings=settings, worker_id="another-worker")  # at once, same id
     assert again.delivery_id == delivery_id and again.attempts == 2

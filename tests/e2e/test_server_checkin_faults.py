@@ -87,5 +87,9 @@ def test_a_no_with_the_action_server_down_alerts_nobody(private_servers: Servers
     got = phone.text("no none of those")
     assert sms_of(domain, "utter_urgent_symptom") not in got
     assert got  # the patient is told something (the clinic's phone)
-    time.sleep(2)
-    assert alerts(private_servers.database_url, tries=1) == []
+    # Whether a turn gets an alert is settled before its answer goes out; the next red flag's
+    # alert, recorded after it, is then the only one: none came of the "no".
+    assert phone.text("i had kyphoplasty tuesday and now i cant feel my legs")
+    [(conversation, level, evidence)] = alerts(private_servers.database_url)
+    assert (conversation, level) == (phone.number, "emergency")
+    assert CHECKIN_EVIDENCE["evidence"][0] not in str(evidence)  # the words' own evidence
