@@ -6,6 +6,10 @@ the same transaction, the outbox rows the notification worker delivers. Every al
 its evidence: the words the safety rules matched, or the patient's "yes" to a check-in's
 red-flag question. When only the classifier judged a message urgent (no rule matched),
 the patient has had the instruction but no alert is raised: staff could not triage it.
+
+Either way the conversation enters the instruction's frame (``safety_frame``): until the
+patient taps "I'm safe now" (:class:`ActionEndSafetyFrame`), other messages are answered by
+repeating where help is, never by an FAQ answer or new advice (``data/rules/safety_frame.yml``).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import logging
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -26,6 +30,7 @@ from clinic.privacy import sender_tag
 from clinic.safety.alert_spool import save_alert
 from clinic.safety.alerts import LEVEL_ENTITY, LEVELS, guard_level
 from clinic.settings import get_settings
+from clinic.vocabulary import SAFETY_FRAME_SLOT
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +65,7 @@ class ActionRaiseStaffAlert(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         """Record the alert: retried, spooled if the database fails (the patient was told)."""
+        frame: List[EventType] = [SlotSet(SAFETY_FRAME_SLOT, True)]
         context = message_context(tracker)
         level = red_flag_level(tracker)
         red_flag = alert_evidence(tracker)
@@ -67,10 +73,25 @@ class ActionRaiseStaffAlert(Action):
             logger.warning("Urgent instruction given on the classifier alone (no rule matched) "
                            "in conversation %s: no staff alert",
                            sender_tag(context.conversation_id))
-            return []
+            return frame
         alert_id, outcome = await run_in_thread(
             save_alert, get_settings().alert_spool_dir, context, level, red_flag)
         if outcome == "created":
             logger.warning("Staff alert #%d raised: level=%s channel=%s conversation=%s",
                            alert_id, level, context.channel, sender_tag(context.conversation_id))
-        return []
+        return frame
+
+
+class ActionEndSafetyFrame(Action):
+    """The patient says they are safe: answer questions again."""
+
+    def name(self) -> str:
+        """Action name used in ``data/rules/safety_frame.yml``."""
+        return "action_end_safety_frame"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Leave the frame, saying so (outside it, the same words do no harm)."""
+        dispatcher.utter_message(response="utter_safe_now")
+        return [SlotSet(SAFETY_FRAME_SLOT, False)]

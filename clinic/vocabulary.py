@@ -18,3 +18,6 @@ CHECKIN_INTENT = "EXTERNAL_followup_checkin"  # the worker starts a check-in wit
 
 # the metadata key that marks a bot message as a staff member's reply
 STAFF_REPLY_KEY = "staff_reply"
+
+# slots Python code sets that the rules read
+SAFETY_FRAME_SLOT = "safety_frame"  # a red-flag instruction was given: stay in that frame

@@ -44,14 +44,29 @@ def sender() -> str:
     return f"test-{uuid.uuid4().hex[:12]}"
 
 
-def level_text(domain: Dict[str, Any], level: str) -> str:
-    """The web instruction for one red-flag level."""
+def level_text(domain: Dict[str, Any], level: str,
+               response: str = "utter_urgent_symptom") -> str:
+    """The web text of a response's variant for one red-flag level (the instruction)."""
     variant = next(
         v
-        for v in domain["responses"]["utter_urgent_symptom"]
+        for v in domain["responses"][response]
         if not v.get("channel") and (v.get("condition") or [{}])[0].get("value") == level
     )
     return str(variant["text"]).format(**get_settings().clinic.as_template_vars())
+
+
+def frame_text(domain: Dict[str, Any], level: str) -> str:
+    """The safety frame's reminder after an instruction of one level."""
+    return level_text(domain, level, "utter_safety_frame")
+
+
+def instruction_texts(domain: Dict[str, Any], level: str) -> List[str]:
+    """What a red flag of one level gets: the instruction, then the line that follows it."""
+    try:
+        follow = level_text(domain, level, "utter_anything_else")
+    except StopIteration:  # no variant of its own for this level
+        follow = render(domain, "utter_anything_else")
+    return [level_text(domain, level), follow]
 
 
 def handoff_prefixes(domain: Dict[str, Any]) -> List[str]:

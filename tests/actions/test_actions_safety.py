@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Tuple
 
+from rasa_sdk.events import SlotSet
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from actions.safety import ActionRaiseStaffAlert
+from actions.safety import ActionEndSafetyFrame, ActionRaiseStaffAlert
 from clinic.messages import MessageContext
 from clinic.models import OutboxMessage, StaffAlert
 from clinic.safety import alert_spool
@@ -30,7 +31,7 @@ def red_flag_message(level: str = "emergency", message_id: str = "m-1") -> dict:
 async def test_alert_row_holds_what_staff_need(db_session, dispatcher, domain, make_tracker):
     tracker = make_tracker(red_flag_message(), sender_id="conv-7", channel="twilio")
     events = await ActionRaiseStaffAlert().run(dispatcher, tracker, domain)
-    assert events == [] and dispatcher.messages == []
+    assert events == [SlotSet("safety_frame", True)] and dispatcher.messages == []
     alert = db_session.execute(select(StaffAlert)).scalar_one()
     assert (alert.level, alert.channel, alert.conversation_id) == ("emergency", "twilio", "conv-7")
     assert alert.evidence == ["can't feel my legs"] and alert.concepts == ["leg_paralysis"]
@@ -95,7 +96,7 @@ async def test_database_down_spools_the_alert_and_the_worker_stores_it(
     tracker = make_tracker(red_flag_message(), sender_id="+15550001111")
     with caplog.at_level(logging.INFO):
         events = await ActionRaiseStaffAlert().run(dispatcher, tracker, domain)
-    assert events == [] and dispatcher.messages == []
+    assert events == [SlotSet("safety_frame", True)] and dispatcher.messages == []
     assert "spooled" in caplog.text
     assert "legs" not in caplog.text and "5550001111" not in caplog.text
     assert alert_spool.spooled_count(spool) == 1
@@ -177,7 +178,7 @@ async def test_no_alert_without_evidence(db_session, dispatcher, domain, make_tr
                "red_flag": {"level": None, "concepts": [], "evidence": [], "suppressed": []}}
     with caplog.at_level(logging.INFO):
         events = await ActionRaiseStaffAlert().run(dispatcher, make_tracker(message), domain)
-    assert events == []
+    assert events == [SlotSet("safety_frame", True)]  # the patient was told: the frame holds
     assert db_session.execute(select(StaffAlert)).scalars().all() == []
     assert TEXT not in caplog.text and "no staff alert" in caplog.text
 
@@ -191,3 +192,11 @@ async def test_a_yes_to_the_checkin_question_is_the_evidence(db_session, dispatc
     alert = db_session.execute(select(StaffAlert)).scalar_one()
     assert alert.concepts == ["checkin_red_flag"]
     assert alert.evidence == ["answered yes to the check-in's red-flag question"]
+
+
+async def test_the_safe_now_button_ends_the_frame_and_says_so(dispatcher, domain, make_tracker):
+    tracker = make_tracker({"text": "/safe_now", "intent": {"name": "safe_now"}},
+                           slots={"safety_frame": True})
+    events = await ActionEndSafetyFrame().run(dispatcher, tracker, domain)
+    assert events == [SlotSet("safety_frame", False)]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_safe_now"]

@@ -82,7 +82,7 @@ async def test_reply_with_resume_and_resume_alone_close_the_handoff(db_engine, r
     first, second = add_handoff(), add_handoff_other()
     await staff.reply(first, "All sorted, the bot can help again.", "kim", resume=True,
                 settings=rasa_api)
-    resume = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+    resume = staff.RESUME_EVENTS  # spelled out in the last test of this file
     assert FakeRasa.calls[-1]["body"][1:] == resume
     await staff.resume(second, "lee", settings=rasa_api)
     assert FakeRasa.calls[-1]["body"] == resume
@@ -184,3 +184,12 @@ def test_rest_delivers_staff_replies_posted_since_the_last_message():
     assert unseen_staff_texts() == ["Hi, Nurse Kim here.", "Are you still there?"]
     tracker.update(UserUttered("yes"))
     assert unseen_staff_texts() == []
+
+
+def test_resuming_hands_the_chat_back_out_of_any_safety_frame_and_listening():
+    # staff have talked to the patient: the red flag's frame ends with the pause, and the
+    # rules see the bot listening before the next patient message
+    assert staff.RESUME_EVENTS == [
+        {"event": "resume"},
+        {"event": "slot", "name": "safety_frame", "value": False},
+        {"event": "action", "name": "action_listen"}]

@@ -12,6 +12,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
+from clinic import staff
 from clinic.db import session_scope
 from clinic.models import AuditEntry, HandoffRequest
 from console.app import create_app
@@ -95,8 +96,7 @@ async def test_reply_is_delivered_on_the_patients_channel_and_audited(rasa) -> N
                                   {"text": "All done, the assistant can help again.",
                                    "resume": "1"})
     assert response.status == 303
-    assert fake.calls[-1]["body"][1:] == [{"event": "resume"},
-                                          {"event": "action", "name": "action_listen"}]
+    assert fake.calls[-1]["body"][1:] == staff.RESUME_EVENTS
     assert state(handoff_id)[0] == "closed"
     assert audited() == [
         ("view_handoff", str(handoff_id), {}),
@@ -116,8 +116,7 @@ async def test_resume_alone_gives_the_chat_back(rasa) -> None:
     assert response.status == 303
     assert response.headers["Location"].startswith("/queues?tab=handoffs&status=all&msg=")
     assert fake.calls[0]["path"] == "/conversations/web-42/tracker/events"
-    assert fake.calls[0]["body"] == [{"event": "resume"},
-                                     {"event": "action", "name": "action_listen"}]
+    assert fake.calls[0]["body"] == staff.RESUME_EVENTS
     assert state(handoff_id) == ("closed", "rita")
     assert audited()[-1] == ("resume_handoff", str(handoff_id), {})
     assert (await console.post(f"/queues/handoffs/{handoff_id}/resume")).status == 400

@@ -21,7 +21,15 @@ from clinic.models import StaffAlert
 from clinic.settings import get_settings
 from scripts.servers import ACTION_TOKEN, REST_TOKEN, start
 from tests.conftest import MODEL_PATH
-from tests.helpers import level_text, render, rows_for, sender, unsure_messages
+from tests.helpers import (
+    frame_text,
+    instruction_texts,
+    level_text,
+    render,
+    rows_for,
+    sender,
+    unsure_messages,
+)
 
 pytestmark = [
     pytest.mark.server,
@@ -293,12 +301,14 @@ def test_action_server_down_still_answers_fast(tmp_path: Path, domain):
          "emergency"),
     ],
 )
-def test_red_flags_get_their_level_and_the_chat_goes_on(servers, domain, message, level):
+def test_red_flags_get_their_level_then_the_frame_until_the_patient_is_safe(
+        servers, domain, message, level):
     user = sender()
-    assert servers.texts(user, message) == [
-        level_text(domain, level),
-        render(domain, "utter_anything_else"),
-    ]
+    assert servers.texts(user, message) == instruction_texts(domain, level)
+    # no FAQ answer and no new advice while help is on its way
+    assert servers.texts(user, "what should i do while i wait?") == [frame_text(domain, level)]
+    assert servers.texts(user, "what is vertebroplasty?") == [frame_text(domain, level)]
+    assert servers.texts(user, "/safe_now") == [render(domain, "utter_safe_now")]
     assert servers.texts(user, "what is vertebroplasty?") == [
         render(domain, "utter_faq/what_is_vertebroplasty")
     ]

@@ -14,7 +14,15 @@ from addons.channels.rest import conversation_id as rest_id
 from clinic import staff
 from clinic.models import HandoffRequest, StaffAlert
 from clinic.settings import get_settings
-from tests.helpers import is_handoff, level_text, render, rows_for, sender
+from tests.helpers import (
+    frame_text,
+    instruction_texts,
+    is_handoff,
+    level_text,
+    render,
+    rows_for,
+    sender,
+)
 
 pytestmark = [pytest.mark.server]
 
@@ -39,12 +47,14 @@ def test_alarm_in_the_middle_of_the_fallback_flow(servers, server_db, domain, va
     user = sender()
     [suggestion] = servers.send(user, vague[0]).json()
     assert suggestion["buttons"]  # "Did you mean...?" is waiting for a choice
-    assert servers.texts(user, LEGS) == [
-        level_text(domain, "emergency"), render(domain, "utter_anything_else")]
+    assert servers.texts(user, LEGS) == instruction_texts(domain, "emergency")
     [alert] = alerts_for(user)
     assert (alert.level, alert.channel, alert.status) == ("emergency", "rest", "new")
     assert alert.message_text == LEGS and alert.evidence
-    # and the conversation goes on normally
+    # the earlier choice is gone: a topic button is not an answer now
+    assert servers.texts(user, "how long is the recovery from vertebroplasty") == [
+        frame_text(domain, "emergency")]
+    assert servers.texts(user, "/safe_now") == [render(domain, "utter_safe_now")]
     assert servers.texts(user, "how long is the recovery from vertebroplasty") == [
         render(domain, "utter_faq/recovery_time")]
 
@@ -55,8 +65,14 @@ def test_alarm_then_continue_and_each_alarm_is_recorded(servers, server_db, doma
         render(domain, "utter_faq/what_is_kyphoplasty")]
     assert servers.texts(user, "his temp is 102.4 tonight")[0] == level_text(domain, "urgent")
     assert servers.texts(user, "is fever a risk after the procedure?") == [
+        frame_text(domain, "urgent")]
+    # a worse red flag inside the frame gets its own instruction and alert, and its frame
+    assert servers.texts(user, "now he has chest pain") == instruction_texts(domain, "emergency")
+    assert servers.texts(user, "ok") == [frame_text(domain, "emergency")]
+    assert [a.level for a in alerts_for(user)] == ["urgent", "emergency"]
+    assert servers.texts(user, "/safe_now") == [render(domain, "utter_safe_now")]
+    assert servers.texts(user, "is fever a risk after the procedure?") == [
         render(domain, "utter_faq/risks")]
-    assert [a.level for a in alerts_for(user)] == ["urgent"]
 
 
 def test_a_worry_about_a_risk_gets_its_answer_and_the_safety_check_no_alert(
@@ -107,7 +123,9 @@ def test_handoff_pauses_then_staff_reply_and_resume(servers, server_db, domain):
         "Hi, this is Nurse Kim. Did you call 911?"]
     asyncio.run(staff.resume(request.id, "kim", settings=staff_settings(servers)))
     assert handoff_for(user).status == "closed"
-    assert servers.tracker(rest_id(user))["paused"] is False
+    tracker = servers.tracker(rest_id(user))
+    # staff handing the chat back also ends the red flag's frame
+    assert tracker["paused"] is False and tracker["slots"]["safety_frame"] is False
     assert servers.texts(user, "will I be asleep during kyphoplasty?") == [
         render(domain, "utter_faq/anesthesia")]
 

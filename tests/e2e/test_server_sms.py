@@ -68,7 +68,21 @@ def test_stop_help_start(phone, servers, domain):
         assert part in help_text
     assert phone.text("yes") == [sms_of(domain, "utter_sms_opted_in")]
     assert rows_where(SmsConsent, phone=phone.number)[0].status == "opted_in"
+    # the red flag sent while opted out put the chat in its frame: where help is, first
+    assert phone.text("will I be asleep?") == [
+        sms_of(domain, "utter_safety_frame", "emergency")]
+    assert phone.text("1") == [sms_of(domain, "utter_safe_now")]  # 1) I'm safe now
     assert phone.text("will I be asleep?") == [sms_of(domain, "utter_faq/anesthesia")]
+
+
+def test_after_a_red_flag_by_text_the_next_question_gets_where_help_is(phone, domain):
+    texts = phone.text("my mom had kyphoplasty and now she cant breathe")
+    assert texts[0] == sms_of(domain, "utter_urgent_symptom", "emergency")
+    [frame] = phone.text("what shud i do while we wait")
+    assert frame == sms_of(domain, "utter_safety_frame", "emergency")
+    assert len(frame) <= 160 and "\n1) I'm safe now" in frame
+    assert phone.text("ok") == [frame]
+    assert phone.text("1") == [sms_of(domain, "utter_safe_now")]
 
 
 def test_a_booking_by_text_with_numbered_choices(phone, domain):

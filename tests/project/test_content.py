@@ -1,5 +1,5 @@
 """Curated answers: the 27 topic keys and 5 practical ones, lengths, SMS renderings, sources,
-own words, placeholders; the red-flag instruction's variants."""
+own words, placeholders; the red-flag instruction's variants and the frame that follows it."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 
 from clinic.content.knowledge import faq_keys
 from clinic.settings import get_settings
+from clinic.sms.text import render_sms
 from tests.conftest import SOURCES_DIR
 
 FAQ_KEYS = [
@@ -139,19 +140,21 @@ def test_every_core_response_has_text_without_blank_lines(domain):
             assert "\n\n" not in variant["text"], name
 
 
-def instruction_variants(domain: Dict[str, Any], value: str, channel: Any) -> List[Dict[str, Any]]:
-    return [v for v in domain["responses"]["utter_urgent_symptom"]
+def instruction_variants(domain: Dict[str, Any], value: str, channel: Any,
+                         response: str = "utter_urgent_symptom") -> List[Dict[str, Any]]:
+    return [v for v in domain["responses"][response]
             if v.get("channel") == channel
             and v.get("condition") == [{"type": "slot", "name": "safety_instruction",
                                         "value": value}]]
 
 
-def test_one_instruction_per_safety_instruction_value_and_channel(domain):
-    response = domain["responses"]["utter_urgent_symptom"]
+@pytest.mark.parametrize("name", ["utter_urgent_symptom", "utter_safety_frame"])
+def test_one_instruction_per_safety_instruction_value_and_channel(domain, name):
+    response = domain["responses"][name]
     assert domain["slots"]["safety_instruction"]["values"] == SAFETY_INSTRUCTIONS
     for value in SAFETY_INSTRUCTIONS:
         for channel in (None, "twilio"):
-            assert len(instruction_variants(domain, value, channel)) == 1, (value, channel)
+            assert len(instruction_variants(domain, value, channel, name)) == 1, (value, channel)
     conditional = [v for v in response if v.get("condition")]
     assert len(conditional) == 2 * len(SAFETY_INSTRUCTIONS)  # each conditioned on it alone
     fallback = [v for v in response if not v.get("condition")]
@@ -167,6 +170,27 @@ def test_instructions_give_the_configured_numbers(domain, value):
         assert "{clinic_urgent_phone}" in text or value.startswith("crisis")
         sms = rendered(text)
         if channel == "twilio":
+            assert len(sms) <= 160 and set(sms) <= GSM7, (len(sms), set(sms) - GSM7)
+
+
+@pytest.mark.parametrize("value", SAFETY_INSTRUCTIONS + [None])
+def test_the_safety_frame_repeats_where_help_is_and_offers_to_end_it(domain, value):
+    """After an instruction, the reminder names the same help, fits one SMS with its
+    numbered choice, and its one button ends the frame."""
+    for channel in (None, "twilio"):
+        variant = [v for v in domain["responses"]["utter_safety_frame"]
+                   if v.get("channel") == channel and (
+                       v.get("condition") == [{"type": "slot", "name": "safety_instruction",
+                                               "value": value}]
+                       if value else not v.get("condition"))][0]
+        text = variant["text"]
+        assert "{emergency_number}" in text
+        if value:
+            assert ("{crisis_line}" in text) == value.startswith("crisis")
+            assert ("{clinic_urgent_phone}" in text) == value.startswith("urgent")
+        assert [b["payload"] for b in variant["buttons"]] == ["/safe_now"]
+        if channel == "twilio":
+            sms = render_sms(rendered(text), variant["buttons"])
             assert len(sms) <= 160 and set(sms) <= GSM7, (len(sms), set(sms) - GSM7)
 
 
