@@ -70,9 +70,10 @@ test-fast: $(STAMP) ## The fast lane: lint + unit tests, no servers, browser or 
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -m "not server and not model" -q
 
-eval: $(MODEL) ## Held-out NLU evaluation + TF-IDF baseline -> docs/evaluation.md; masking recall -> docs/privacy.md
+eval: $(MODEL) ## Held-out NLU evaluation + TF-IDF baseline -> docs/evaluation.md; masking recall -> docs/privacy.md; answers' reading grade -> docs/readability.md
 	$(PY) -m scripts.evaluate
 	$(PY) -m scripts.pii_eval
+	$(PY) -m scripts.readability_report
 
 bench: $(MODEL) ## Latency/throughput/memory benchmark -> docs/benchmark.md
 	$(PY) -m scripts.bench

@@ -23,14 +23,16 @@ from clinic.db import run_in_thread, session_scope
 from clinic.models import AppointmentRequest, HandoffRequest, StaffAlert, utcnow
 from clinic.rasa_api import RasaUnavailable as RasaUnavailable  # reply, resume raise it
 from clinic.settings import Settings, get_settings
-from clinic.vocabulary import SAFETY_FRAME_SLOT, STAFF_REPLY_KEY
+from clinic.vocabulary import HANDOFF_WAITING_SLOT, SAFETY_FRAME_SLOT, STAFF_REPLY_KEY
 
-# Resuming also ends a safety frame (the care team has talked to the patient and hands the
-# chat back) and marks the bot as listening: while paused no action_listen was logged, and
+# Handing the chat back ends the wait for staff and a safety frame (the care team has
+# talked to the patient); ``resume`` unpauses conversations paused by earlier releases. It
+# also marks the bot as listening: while paused no action_listen was logged, and
 # the dialogue rules expect one before the next patient message.
 RESUME_EVENTS: List[Dict[str, Any]] = [
     {"event": "resume"},
     {"event": "slot", "name": SAFETY_FRAME_SLOT, "value": False},
+    {"event": "slot", "name": HANDOFF_WAITING_SLOT, "value": False},
     {"event": "action", "name": "action_listen"}]
 
 

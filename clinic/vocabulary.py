@@ -18,6 +18,11 @@ CHECKIN_INTENT = "EXTERNAL_followup_checkin"  # the worker starts a check-in wit
 
 # the metadata key that marks a bot message as a staff member's reply
 STAFF_REPLY_KEY = "staff_reply"
+# the metadata key of a patient message that asks several questions: each one's answer key
+MORE_QUESTIONS_KEY = "more_questions"
+# the metadata (and parse data) key of a follow-up such as "and for vertebroplasty?"
+FOLLOW_UP_KEY = "follow_up"
 
 # slots Python code sets that the rules read
 SAFETY_FRAME_SLOT = "safety_frame"  # a red-flag instruction was given: stay in that frame
+HANDOFF_WAITING_SLOT = "handoff_waiting"  # the patient waits for staff (the bot still answers)

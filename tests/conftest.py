@@ -253,3 +253,11 @@ def server_db(servers: Servers) -> Iterator[Engine]:
     yield engine
     db.set_engine(None)
     engine.dispose()
+
+
+@pytest.fixture
+def phone(servers: Servers, fake_twilio: FakeTwilio, server_db: Engine) -> Any:
+    """A patient texting the servers (signed Twilio webhooks; reads the texts they got)."""
+    from tests.sms_phone import Phone
+
+    return Phone(servers, fake_twilio)

@@ -80,6 +80,13 @@ def is_handoff(domain: Dict[str, Any], text: str) -> bool:
     return any(text.startswith(prefix) for prefix in handoff_prefixes(domain))
 
 
+def is_handoff_offer(domain: Dict[str, Any], text: str) -> bool:
+    """The open- or closed-office offer of a person (the rest depends on time)."""
+    blanks = {"handoff_reply_minutes": "", "next_open_day": "", "next_open_time": ""}
+    return any(text.startswith(render(domain, name, **blanks)[:40])
+               for name in ("utter_offer_handoff_open", "utter_offer_handoff_closed"))
+
+
 # Vague messages; the tests use the ones the trained model is unsure about (found through
 # /model/parse), so the fallback flow is tested whatever the exact confidences are.
 VAGUE = [

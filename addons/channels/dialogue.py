@@ -1,13 +1,15 @@
-"""One patient turn, shared by every channel: time limit, paused conversations, red flags.
+"""One patient turn, shared by every channel: time limit, red flags, hand-off reminders.
 
 - The turn runs with a time limit; on timeout or error the caller answers with the clinic's
   phone (the turn itself still completes and is saved).
-- A conversation paused for a hand-off stores the patient's messages without answering
-  them (Rasa's ``ConversationPaused``) -- except red flags: the safety instruction and the
-  staff alert run even while paused, because a patient waiting for staff can still be
-  in danger. The same safety net covers any turn where a red flag went unanswered, e.g.
-  when an active form's validation failed because the action server was down, or a "yes"
-  to a check-in's red-flag question could not be read there (``checkin_guard``).
+- A red flag the dialogue left unanswered gets the safety instruction and the staff alert
+  here: e.g. when an active form's validation failed because the action server was down, a
+  "yes" to a check-in's red-flag question could not be read there (``checkin_guard``), or
+  the conversation is paused (Rasa's ``ConversationPaused``: hand-offs no longer pause,
+  but a conversation paused by an earlier release stays so until staff resume it).
+- While the patient waits for staff (slot ``handoff_waiting``) the bot answers as usual,
+  and every ``REMIND_EVERY``-th message it adds that staff have the message
+  (``utter_handoff_waiting``), never after a red-flag instruction.
 - A turn that raised (an action server that hung past Rasa's action timeout, say) is not
   saved by Rasa; its patient message is saved anyway (``CachedSQLTrackerStore.salvage``).
 - Staff replies posted while the patient was away are found here, so channels that cannot
@@ -19,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Set
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Set
 
 from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
@@ -28,7 +30,12 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from addons.channels.checkin_guard import checkin_yes
 from addons.tracker_store import cached_store, read_tracker
 from clinic.privacy import sender_tag
-from clinic.vocabulary import STAFF_REPLY_KEY, URGENT_INTENT
+from clinic.vocabulary import (
+    HANDOFF_WAITING_SLOT,
+    SAFETY_FRAME_SLOT,
+    STAFF_REPLY_KEY,
+    URGENT_INTENT,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +45,9 @@ INSTRUCTION = "utter_urgent_symptom"
 # Run in this order for a red flag the dialogue did not answer (as the rule does otherwise),
 # then listen again so the rules see the usual state on the next message.
 SAFETY_ACTIONS = (INSTRUCTION, "action_raise_staff_alert", "action_listen")
+REMINDER = "utter_handoff_waiting"
+REMIND_EVERY = 3  # patient messages between reminders that staff have the hand-off
+_REMINDED_BY = ("action_request_handoff", REMINDER)
 
 
 @dataclass(frozen=True)
@@ -87,9 +97,26 @@ def red_flag_unanswered(tracker: Optional[DialogueStateTracker]) -> bool:
     return True
 
 
-async def _answer_red_flag(agent: Any, message: UserMessage) -> None:
+def reminder_due(tracker: Optional[DialogueStateTracker]) -> bool:
+    """Whether this turn's answer should say again that staff have the patient's message."""
+    if tracker is None or not tracker.get_slot(HANDOFF_WAITING_SLOT):
+        return False
+    if tracker.get_slot(SAFETY_FRAME_SLOT) or (
+            tracker.latest_message and tracker.latest_message.intent.get("name") == URGENT_INTENT):
+        return False
+    messages = 0
+    for event in reversed(tracker.events):
+        if isinstance(event, ActionExecuted) and event.action_name in _REMINDED_BY:
+            return messages >= REMIND_EVERY
+        if isinstance(event, BotUttered) and (event.metadata or {}).get(STAFF_REPLY_KEY):
+            return False  # staff are answering: no "they will reply" now
+        messages += isinstance(event, UserUttered)
+    return False
+
+
+async def _run_actions(agent: Any, message: UserMessage, actions: Sequence[str]) -> None:
     async with agent.lock_store.lock(message.sender_id):
-        for action in SAFETY_ACTIONS:
+        for action in actions:
             await agent.execute_action(
                 message.sender_id, action, message.output_channel, "RedFlagGuard", 1.0
             )
@@ -131,8 +158,15 @@ async def run_turn(agent: Any, on_new_message: Handler, message: UserMessage,
         logger.warning("Red flag in conversation %s went unanswered (%s): answering it", tag,
                        "paused" if paused else "dialogue did not")
         try:
-            await asyncio.wait_for(_answer_red_flag(agent, message), timeout)
+            await asyncio.wait_for(_run_actions(agent, message, SAFETY_ACTIONS), timeout)
         except Exception as exc:  # noqa: BLE001 - report, and let the caller answer
             logger.error("Red flag for sender %s failed: %s", tag, type(exc).__name__)
             return TurnResult(ok=False, paused=paused)
+    elif reminder_due(tracker):
+        try:
+            await asyncio.wait_for(
+                _run_actions(agent, message, (REMINDER, "action_listen")), timeout)
+        except Exception as exc:  # noqa: BLE001 - the answer itself was given
+            logger.warning("Hand-off reminder for sender %s failed: %s", tag,
+                           type(exc).__name__)
     return TurnResult(ok=True, paused=paused)

@@ -11,8 +11,12 @@ it receives the message and delivers the answers:
 - If the dialogue fails, times out or produces nothing (e.g. the action server is down),
   the patient gets the clinic's phone number instead of silence. If the message could not
   be saved (the conversation store is failing; it is kept in memory and retried), the
-  patient is told so, with the phone. A conversation paused for
-  a hand-off is the one deliberate silence (``addons/channels/dialogue.py``).
+  patient is told so, with the phone. Hand-offs never pause the bot; only a conversation
+  paused by an earlier release stays quiet until staff resume it.
+- A follow-up such as "and for vertebroplasty?" carries the answer it asks for, read from
+  the conversation (``addons/channels/follow_ups.py``).
+- A message that asks two or three questions carries the answer key of each
+  (``addons/channels/more_questions.py``), so the answer covers every one.
 - Staff replies posted since the patient's last message come first, for channels that
   cannot push (REST); channels that push pass ``include_staff=False``.
 """
@@ -35,6 +39,8 @@ from addons.channels.dialogue import (
     run_turn,
     staff_replies,
 )
+from addons.channels.follow_ups import with_follow_up
+from addons.channels.more_questions import with_more_questions
 from addons.channels.replies import render
 from addons.tracker_store import cached_store
 from clinic.settings import Settings
@@ -118,7 +124,8 @@ async def answer(
     if not has_words(text):
         return await render(agent, "utter_no_words", sender, channel)
 
-    unseen = bot_messages_since_patient_spoke(await read_conversation(agent, sender))
+    before = await read_conversation(agent, sender)
+    unseen = bot_messages_since_patient_spoke(before)
     text, truncated = truncate(text, settings.max_message_chars)
     if numbered_choices:
         text = choice_payload(text, latest_buttons(unseen)) or text
@@ -128,6 +135,9 @@ async def answer(
             text = neutralise_command(text)
     if truncated:
         metadata = {**(metadata or {}), "truncated": True}
+    if not text.startswith("/"):
+        metadata = with_follow_up(agent, before, text, metadata)
+        metadata = await with_more_questions(agent, text, metadata)
 
     collector = ChannelCollector(channel)
     message = UserMessage(text, collector, sender, input_channel=channel, metadata=metadata)

@@ -5,7 +5,9 @@ Rasa's own payload parser only knows plain intents (``/affirm``); FAQ buttons ne
 offered that button; this component turns it into a certain FAQ prediction. It also drops
 the full answer texts the ResponseSelector copies into every parse result (the dialogue
 only needs the answer's name), which keeps stored conversations small.
-Place last, after the response selector and the fallback classifier.
+A follow-up the channel resolved from the conversation ("and for vertebroplasty?") is
+forced the same way, unless the message is a red flag. Place last, after the response
+selector and the fallback classifier.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from clinic.vocabulary import FOLLOW_UP_KEY, URGENT_INTENT
 
 _FAQ_PAYLOAD = re.compile(r"^/(?P<intent>[a-z_]+)/(?P<key>[a-z0-9_]+)$")
 
@@ -54,6 +58,18 @@ def _force(message: Message, full_key: str) -> None:
         "ranking": [{"confidence": 1.0, "intent_response_key": full_key}],
     }
     message.set("response_selector", selector, add_to_output=True)
+
+
+def _follow_up(message: Message, known: List[str]) -> None:
+    """Give a follow-up read from the conversation its answer (a red flag always wins)."""
+    asked = (message.get("metadata") or {}).get(FOLLOW_UP_KEY)
+    if not isinstance(asked, dict) or asked.get("answer") not in known:
+        return
+    if (message.get("intent") or {}).get("name") == URGENT_INTENT:
+        return
+    _force(message, str(asked["answer"]))
+    message.set(FOLLOW_UP_KEY, {k: asked.get(k) for k in ("answer", "procedure", "twin")},
+                add_to_output=True)
 
 
 def _drop_answer_texts(message: Message) -> None:
@@ -119,5 +135,7 @@ class FaqPayloadResolver(GraphComponent):
             full_key = resolve(message.get(TEXT), self._known)
             if full_key is not None:
                 _force(message, full_key)
+            else:
+                _follow_up(message, self._known)
             _drop_answer_texts(message)
         return messages

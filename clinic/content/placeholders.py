@@ -25,6 +25,8 @@ SAMPLE_VALUES: Dict[str, str] = {
     "appointment_phone_display": "(312) 555-0199", "appointment_times": "tuesday mornings",
     "appointment_reason": "vertebroplasty", "appointment_contact": "phone or text",
     "checkin_day": "14", "checkin_procedure": "vertebroplasty", "checkin_previous_pain": "10",
+    "procedure": "vertebroplasty", "covered": "kyphoplasty",
+    "answered_topic": "Kyphoplasty vs. vertebroplasty",
 }
 
 

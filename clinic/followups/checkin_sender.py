@@ -44,6 +44,7 @@ from clinic.models import FollowUp, FollowUpCheckin, utcnow
 from clinic.rasa_api import RasaApi, RasaUnavailable
 from clinic.settings import FollowUpSettings, Settings
 from clinic.sms.consent import may_text
+from clinic.vocabulary import HANDOFF_WAITING_SLOT
 
 logger = logging.getLogger(__name__)
 
@@ -136,8 +137,8 @@ def conversation_state(tracker: Dict[str, Any], checkin_id: int, now: datetime) 
             if any(e.get("entity") == CHECKIN_ENTITY and str(e.get("value")) == str(checkin_id)
                    for e in entities):
                 return "triggered"
-    if tracker.get("paused"):
-        return "paused"
+    if tracker.get("paused") or (tracker.get("slots") or {}).get(HANDOFF_WAITING_SLOT):
+        return "paused"  # waiting for staff: a check-in would cut across them
     latest = tracker.get("latest_event_time")
     if (tracker.get("active_loop") or {}).get("name") and latest is not None and (
             datetime.utcfromtimestamp(float(latest)) > now - BUSY_WINDOW):

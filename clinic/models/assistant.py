@@ -64,7 +64,7 @@ class StaffAlert(FromPatientMessage, Base):
 
 
 class HandoffRequest(FromPatientMessage, Base):
-    """A patient waiting for a person; the bot is paused for that conversation meanwhile."""
+    """A patient waiting for a person (the bot goes on answering meanwhile)."""
 
     __tablename__ = "handoff_requests"
     STATUSES = ("open", "answered", "closed")

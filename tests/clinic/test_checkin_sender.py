@@ -37,7 +37,8 @@ class FakeRasa:
         self.requests: List[Dict[str, Any]] = []
         self.statuses: List[int] = []  # answers to the next requests (then 200)
         self.events: Dict[str, List[Dict[str, Any]]] = {}
-        self.paused: Set[str] = set()
+        self.paused: Set[str] = set()  # paused by an earlier release
+        self.waiting: Set[str] = set()  # waiting for staff (slot handoff_waiting)
         self.collecting = False  # answer like Rasa without the twilio channel
 
     def _log(self, request: web.Request, body: Any = None) -> int:
@@ -53,7 +54,8 @@ class FakeRasa:
         conversation = request.match_info["conversation_id"]
         return web.json_response({"sender_id": conversation, "paused": conversation in
                                   self.paused, "events": self.events.get(conversation, []),
-                                  "active_loop": {}, "latest_event_time": None},
+                                  "active_loop": {}, "latest_event_time": None,
+                                  "slots": {"handoff_waiting": conversation in self.waiting}},
                                  status=status)
 
     async def trigger(self, request: web.Request) -> web.Response:
@@ -209,6 +211,20 @@ async def test_paused_conversation_waits_and_missing_sms_channel_fails(
     assert await send(settings, DAY_ONE_NOON + timedelta(hours=1)) == 0
     first = rows(db_session)[0]
     assert (first.status, first.last_error) == ("failed", "Rasa has no twilio output channel")
+
+
+async def test_a_patient_waiting_for_staff_gets_the_check_in_an_hour_later(
+        db_engine, db_session, rasa):
+    fake, url = rasa
+    settings = settings_for(url)
+    register(PHONE, "kyphoplasty", PROCEDURE_DAY, "kim", None, settings)
+    fake.waiting.add(PHONE)
+    assert await send(settings, DAY_ONE_NOON) == 0
+    first = rows(db_session)[0]
+    assert (first.status, first.due_at) == ("scheduled", DAY_ONE_NOON + timedelta(hours=1))
+    assert first.last_error == "conversation paused"
+    fake.waiting.clear()
+    assert await send(settings, DAY_ONE_NOON + timedelta(hours=1)) == 1
 
 
 async def test_wrong_token_is_retried_not_sent(db_engine, db_session, rasa):

@@ -186,10 +186,12 @@ def test_rest_delivers_staff_replies_posted_since_the_last_message():
     assert unseen_staff_texts() == []
 
 
-def test_resuming_hands_the_chat_back_out_of_any_safety_frame_and_listening():
-    # staff have talked to the patient: the red flag's frame ends with the pause, and the
-    # rules see the bot listening before the next patient message
+def test_resuming_ends_the_wait_and_any_safety_frame_and_listens():
+    # staff have talked to the patient: the wait for staff and the red flag's frame end,
+    # a conversation paused by an earlier release is unpaused, and the rules see the bot
+    # listening before the next patient message
     assert staff.RESUME_EVENTS == [
         {"event": "resume"},
         {"event": "slot", "name": "safety_frame", "value": False},
+        {"event": "slot", "name": "handoff_waiting", "value": False},
         {"event": "action", "name": "action_listen"}]

@@ -50,11 +50,6 @@ def trigger(servers, phone: Phone, checkin_id: int, day: str, texts: int = 2) ->
     return got
 
 
-@pytest.fixture
-def phone(servers, fake_twilio, server_db) -> Phone:
-    return Phone(servers, fake_twilio)
-
-
 def checkin(checkin_id: int) -> FollowUpCheckin:
     with session_scope() as session:
         row = session.get(FollowUpCheckin, checkin_id)

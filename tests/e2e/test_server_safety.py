@@ -1,5 +1,6 @@
-"""Conversations over real HTTP: alarms in the middle of other flows, hand-off pause and
-resume with staff replies, red flags while paused, alert rows and staff notifications."""
+"""Conversations over real HTTP: alarms in the middle of other flows, hand-offs (the bot
+answers meanwhile) with staff replies and hand-back, red flags while waiting, alert rows
+and staff notifications."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from tests.helpers import (
     frame_text,
     instruction_texts,
     is_handoff,
+    is_handoff_offer,
     level_text,
     render,
     rows_for,
@@ -100,56 +102,80 @@ def test_staff_are_notified_by_the_worker(servers, server_db):
     assert "fainted" not in servers.logs()
 
 
-def test_handoff_pauses_then_staff_reply_and_resume(servers, server_db, domain):
+def test_waiting_for_staff_the_bot_answers_then_staff_reply_and_hand_back(
+        servers, server_db, domain):
     user = sender()
-    [text] = servers.texts(user, "can I talk to a real person please")
-    assert is_handoff(domain, text)
+    [message] = servers.send(user, "can I talk to a real person please").json()
+    assert is_handoff(domain, message["text"])
+    assert [b["payload"] for b in message["buttons"]] == ["/back_to_assistant"]
     request = handoff_for(user)
     assert (request.status, request.reason, request.channel) == ("open", "patient_request", "rest")
-    # paused: messages are stored, not answered
-    assert servers.send(user, "hello? anyone there?").json() == []
     tracker = servers.tracker(rest_id(user))
-    assert tracker["paused"] is True
-    assert tracker["events"][-1]["event"] == "user"
-    # a red flag is still answered while paused, and raises an alert
-    assert servers.texts(user, "now I have chest pain") == [level_text(domain, "emergency")]
+    assert tracker["paused"] is False and tracker["slots"]["handoff_waiting"] is True
+    # questions are still answered; every third message says staff have it
+    assert servers.texts(user, "will I be asleep during kyphoplasty?") == [
+        render(domain, "utter_faq/anesthesia")]
+    assert servers.texts(user, "how long is the recovery from vertebroplasty") == [
+        render(domain, "utter_faq/recovery_time")]
+    assert servers.texts(user, "is fever a risk after the procedure?") == [
+        render(domain, "utter_faq/risks"), render(domain, "utter_handoff_waiting")]
+    # a red flag gets its instruction and alert, and no reminder
+    assert servers.texts(user, "now I have chest pain") == instruction_texts(domain, "emergency")
     assert [a.level for a in alerts_for(user)] == ["emergency"]
-    assert servers.tracker(rest_id(user))["paused"] is True
     # staff reply: REST can't push, so the patient gets it with the next answer
     asyncio.run(staff.reply(request.id, "Hi, this is Nurse Kim. Did you call 911?", "kim",
                             settings=staff_settings(servers)))
     assert handoff_for(user).status == "answered"
     assert servers.texts(user, "ok thank you") == [
-        "Hi, this is Nurse Kim. Did you call 911?"]
+        "Hi, this is Nurse Kim. Did you call 911?", frame_text(domain, "emergency")]
     asyncio.run(staff.resume(request.id, "kim", settings=staff_settings(servers)))
     assert handoff_for(user).status == "closed"
-    tracker = servers.tracker(rest_id(user))
+    slots = servers.tracker(rest_id(user))["slots"]
     # staff handing the chat back also ends the red flag's frame
-    assert tracker["paused"] is False and tracker["slots"]["safety_frame"] is False
+    assert (slots["handoff_waiting"], slots["safety_frame"]) == (False, False)
     assert servers.texts(user, "will I be asleep during kyphoplasty?") == [
         render(domain, "utter_faq/anesthesia")]
 
 
-def test_second_fallback_hands_over_to_staff(servers, server_db, domain, vague):
+def test_back_to_the_assistant_withdraws_the_request(servers, server_db, domain):
+    user = sender()
+    servers.texts(user, "i want to talk to a nurse")
+    assert handoff_for(user).status == "open"
+    assert servers.texts(user, "/back_to_assistant") == [
+        render(domain, "utter_handoff_withdrawn")]
+    request = handoff_for(user)
+    assert (request.status, request.staff_name) == ("closed", "(patient)")
+    assert servers.tracker(rest_id(user))["slots"]["handoff_waiting"] is False
+
+
+def test_second_fallback_offers_a_person_never_forces_one(servers, server_db, domain, vague):
     user = sender()
     [message] = servers.send(user, vague[0]).json()
     assert message["text"] == render(domain, "utter_did_you_mean")
     payloads = [b["payload"] for b in message["buttons"]]
     assert 3 <= len(payloads) <= 6 and payloads[-1] == "/deny"
     assert all(p.startswith("/faq/") for p in payloads[:-1])
-    [text] = servers.texts(user, vague[1])
+    [offer] = servers.send(user, vague[1]).json()
+    assert is_handoff_offer(domain, offer["text"])
+    assert [b["payload"] for b in offer["buttons"]] == ["/request_human", "/deny"]
+    assert rows_for(HandoffRequest, rest_id(user)) == []  # nothing is queued by itself
+    [text] = servers.texts(user, "/request_human")
     assert is_handoff(domain, text)
     request = handoff_for(user)
     assert request.reason == "fallback" and request.message_text == vague[1]
-    assert servers.send(user, "hmm").json() == []
+    assert servers.send(user, "hmm").json() != []  # never silent
 
 
-def test_something_else_button_hands_over_to_staff(servers, server_db, domain, vague):
+def test_something_else_offers_a_person_and_no_thanks_goes_on(
+        servers, server_db, domain, vague):
     user = sender()
     servers.send(user, vague[0])
-    [text] = servers.texts(user, "/deny")
-    assert is_handoff(domain, text)
-    assert handoff_for(user).message_text == vague[0]
+    [offer] = servers.texts(user, "/deny")
+    assert is_handoff_offer(domain, offer)
+    assert servers.texts(user, "/deny") == [render(domain, "utter_deny")]
+    assert rows_for(HandoffRequest, rest_id(user)) == []
+    assert servers.texts(user, "will I be asleep during kyphoplasty?") == [
+        render(domain, "utter_faq/anesthesia")]
 
 
 def test_offered_button_payload_answers_that_topic(servers, domain, vague):

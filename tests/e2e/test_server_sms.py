@@ -18,11 +18,6 @@ from tests.sms_phone import Phone, sms_of
 
 pytestmark = [pytest.mark.server]
 
-@pytest.fixture
-def phone(servers, fake_twilio, server_db) -> Phone:
-    return Phone(servers, fake_twilio)
-
-
 def user_events(servers, conversation: str) -> List[Dict[str, Any]]:
     return [e for e in servers.tracker(conversation)["events"] if e["event"] == "user"]
 

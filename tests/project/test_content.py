@@ -126,6 +126,7 @@ def test_every_placeholder_is_known(domain):
     known |= {"handoff_reply_minutes", "next_open_day", "next_open_time"}  # actions/handoff.py
     known |= {"appointment_reference", "reply_within"}  # actions/scheduling.py
     known |= {"checkin_previous_pain"}  # actions/checkin_form.py
+    known |= {"procedure", "covered", "answered_topic"}  # addons/nlg.py (follow-ups, parts)
     known |= set(domain["slots"])  # the booking form's answers, filled in by the NLG
     for name, response_variants in domain["responses"].items():
         for variant in response_variants:
