@@ -7,9 +7,11 @@ its evidence: the words the safety rules matched, or the patient's "yes" to a ch
 red-flag question. When only the classifier judged a message urgent (no rule matched),
 the patient has had the instruction but no alert is raised: staff could not triage it.
 
-Either way the conversation enters the instruction's frame (``safety_frame``): until the
-patient taps "I'm safe now" (:class:`ActionEndSafetyFrame`), other messages are answered by
-repeating where help is, never by an FAQ answer or new advice (``data/rules/safety_frame.yml``).
+With evidence, the conversation also enters the instruction's frame (``safety_frame``):
+until the patient taps "I'm safe now" (:class:`ActionEndSafetyFrame`), other messages are
+answered by repeating where help is, never by an FAQ answer or new advice
+(``data/rules/safety_frame.yml``). On the classifier alone there is no frame: in a blind
+patient run both such alarms were false, and the frame then refused every later question.
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ class ActionRaiseStaffAlert(Action):
             logger.warning("Urgent instruction given on the classifier alone (no rule matched) "
                            "in conversation %s: no staff alert",
                            sender_tag(context.conversation_id))
-            return frame
+            return []  # nor a safety frame: without evidence it may be a false alarm
         alert_id, outcome = await run_in_thread(
             save_alert, get_settings().alert_spool_dir, context, level, red_flag)
         if outcome == "created":

@@ -7,9 +7,11 @@ widget, embedded with one script tag) and ``/webhooks/socketio/demo`` (a demo cl
 
 Socket events (client -> server): ``session_request {session_id: token?}``, then
 ``user_uttered {message}``. Server -> client: ``session_confirm <token>`` (keep it and
-send it back after a reload), ``history {messages}`` (the stored conversation, or the
-greeting for a new one), ``bot_uttered {text, buttons?, custom?}`` and ``bot_done`` after
-each answer. Differences from Rasa's ``SocketIOInput``:
+send it back after a reload), ``history {messages, times, greeting?}`` (the stored
+conversation with each message's Unix time, or the greeting for a new one; a returning
+patient's greeting comes apart in ``greeting``), ``bot_uttered {text, buttons?, custom?}``
+and ``bot_done`` after each answer. ``custom`` marks staff replies (``from_staff``) and
+emergency instructions (``emergency``). Differences from Rasa's ``SocketIOInput``:
 
 - The chat id is issued and signed by the server (:mod:`addons.channels.web_session`); a
   client-chosen, tampered or expired token gets a new id. A socket only ever speaks for
@@ -24,7 +26,7 @@ each answer. Differences from Rasa's ``SocketIOInput``:
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional, Set, Union
 
 from rasa.core.channels.channel import InputChannel, OutputChannel
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput
@@ -34,10 +36,19 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from addons.channels import web_assets
-from addons.channels.dialogue import Handler, read_conversation
+from addons.channels.dialogue import (
+    Handler,
+    bot_messages_since_patient_spoke,
+    read_conversation,
+)
 from addons.channels.inbound import answer
 from addons.channels.replies import render
-from addons.channels.web_history import bot_message, replay
+from addons.channels.web_history import (
+    bot_message,
+    emergency_texts,
+    is_emergency,
+    replay_with_times,
+)
 from addons.channels.web_session import load_secret, new_chat_id, sign, verify
 from clinic.privacy import sender_tag
 from clinic.settings import Settings, get_settings
@@ -67,13 +78,14 @@ class WebChatOutput(OutputChannel):
         self.bot_message_evt = bot_message_evt
 
     async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
-        """Emit one message, buttons and staff mark included, to the chat's room."""
+        """Emit one message, buttons, staff and emergency marks included, to the chat's room."""
         if not message.get("text"):
             return
         buttons = [b for b in message.get("buttons") or [] if isinstance(b, dict)]
         staff = bool(message.get(STAFF_REPLY_KEY))
         await self.sio.emit(self.bot_message_evt,
-                            bot_message(message["text"], buttons, staff), room=recipient_id)
+                            bot_message(message["text"], buttons, staff, is_emergency(message)),
+                            room=recipient_id)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         """Plain text (used by Rasa only through :meth:`send_response` here)."""
@@ -194,11 +206,15 @@ class WebChatInput(SocketIOInput):
         assert self.sio is not None
         chat_id = await self._bind(sid, data.get("session_id"))
         agent = self._agent()
-        messages = replay(await read_conversation(agent, chat_id))
+        messages, times = replay_with_times(await read_conversation(agent, chat_id))
+        rendered = await render(agent, GREETING, chat_id, self.name())
+        greeting = [bot_message(m["text"], [], False) for m in rendered if m.get("text")]
+        history: Dict[str, Any] = {"messages": messages, "times": times}
         if not messages:
-            greeting = await render(agent, GREETING, chat_id, self.name())
-            messages = [bot_message(m["text"], [], False) for m in greeting]
-        await self.sio.emit("history", {"messages": messages}, room=sid)
+            history["messages"] = greeting
+        else:  # shown again above the conversation (the disclaimer stays in view)
+            history["greeting"] = greeting
+        await self.sio.emit("history", history, room=sid)
         logger.debug("Web chat %s: session confirmed", sender_tag(chat_id))
 
     async def handle_message(self, sid: str, data: Dict[str, Any],
@@ -215,12 +231,26 @@ class WebChatInput(SocketIOInput):
             self._agent(), on_new_message, chat_id, text, self.name(), get_settings(),
             include_staff=False,
         )
+        emergency = await self._emergency_texts(chat_id)
         for reply in (r for r in replies if r.get("text")):
             staff = bool((reply.get("custom") or {}).get("from_staff"))
+            text = reply.get("text", "")
             await self.sio.emit(self.bot_message_evt,
-                                bot_message(reply.get("text", ""), reply.get("buttons") or [],
-                                            staff), room=sid)
+                                bot_message(text, reply.get("buttons") or [], staff,
+                                            text in emergency), room=sid)
         await self.sio.emit("bot_done", {}, room=sid)
+
+    async def _emergency_texts(self, chat_id: str) -> Set[str]:
+        """The texts of the turn's emergency instructions (none if the store fails).
+
+        The collected replies lose the response names; the stored bot events keep them.
+        """
+        try:
+            tracker = await read_conversation(self._agent(), chat_id)
+        except Exception as exc:  # noqa: BLE001 - the answer itself must still go out
+            logger.warning("Web chat: emergency marks unavailable (%s)", type(exc).__name__)
+            return set()
+        return emergency_texts(bot_messages_since_patient_spoke(tracker))
 
     def _agent(self) -> Any:
         """The running app's Rasa agent (read each time: a model reload replaces it)."""

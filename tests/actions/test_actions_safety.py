@@ -178,7 +178,8 @@ async def test_no_alert_without_evidence(db_session, dispatcher, domain, make_tr
                "red_flag": {"level": None, "concepts": [], "evidence": [], "suppressed": []}}
     with caplog.at_level(logging.INFO):
         events = await ActionRaiseStaffAlert().run(dispatcher, make_tracker(message), domain)
-    assert events == [SlotSet("safety_frame", True)]  # the patient was told: the frame holds
+    # the patient was told; without evidence no frame either: questions are answered again
+    assert events == []
     assert db_session.execute(select(StaffAlert)).scalars().all() == []
     assert TEXT not in caplog.text and "no staff alert" in caplog.text
 

@@ -204,6 +204,7 @@ def test_phone_screen_gets_a_full_screen_panel(browser, servers, domain):
     widget = Widget(browser, demo_url(servers), viewport={"width": 390, "height": 844},
                     is_mobile=True, has_touch=True, device_scale_factor=2)
     widget.open()
+    expect(widget.log).to_contain_text("not medical advice")  # connected: the greeting
     box = widget.page.get_by_role("dialog").bounding_box()
     assert box == {"x": 0, "y": 0, "width": 390, "height": 844}
     widget.ask("how long is the recovery from vertebroplasty")
