@@ -182,10 +182,8 @@ def _acknowledgement(tracker: DialogueStateTracker, utter_action: str) -> Option
 
 def _safety_check(tracker: DialogueStateTracker) -> Optional[str]:
     """The safety check's level owed to the latest message, until the first reply has it."""
-    for event in reversed(tracker.events):
-        if isinstance(event, BotUttered):
-            return None
-        if isinstance(event, UserUttered):
-            check = (event.parse_data.get("red_flag") or {}).get("check")  # type: ignore[attr-defined]
-            return str(check) if check in CHECK_LEVELS else None
-    return None
+    message = _first_reply_to(tracker)
+    if message is None:
+        return None
+    check = (message.parse_data.get("red_flag") or {}).get("check")  # type: ignore[attr-defined]
+    return str(check) if check in CHECK_LEVELS else None
